@@ -1,0 +1,21 @@
+//! The `dotnet` detector (not implemented yet).
+
+use rensa_oci::{FileTree, Want};
+
+use crate::detector::{Context, Detected, Detector};
+use crate::error::Result;
+
+/// Detects dotnet packages.
+pub struct Dotnet;
+
+impl Detector for Dotnet {
+    fn name(&self) -> &'static str {
+        "dotnet"
+    }
+    fn want(&self, _path: &str, _size: u64, _mode: u32) -> Want {
+        Want::Skip
+    }
+    fn detect(&self, _tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
+        Ok(Detected::default())
+    }
+}

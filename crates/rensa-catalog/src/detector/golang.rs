@@ -1,0 +1,21 @@
+//! The `golang` detector (not implemented yet).
+
+use rensa_oci::{FileTree, Want};
+
+use crate::detector::{Context, Detected, Detector};
+use crate::error::Result;
+
+/// Detects golang packages.
+pub struct Golang;
+
+impl Detector for Golang {
+    fn name(&self) -> &'static str {
+        "golang"
+    }
+    fn want(&self, _path: &str, _size: u64, _mode: u32) -> Want {
+        Want::Skip
+    }
+    fn detect(&self, _tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
+        Ok(Detected::default())
+    }
+}

@@ -1,0 +1,181 @@
+//! The `rensa` command-line tool: argument parsing and presentation only.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rensa_catalog::format::{self, Format, WriteOptions};
+use rensa_oci::{ImageRef, LayerCache, Limits, OpenOptions, Platform, ReadOptions, RegistryOptions};
+
+/// rensa: a chain of trust for containers.
+#[derive(Parser)]
+#[command(name = "rensa", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Catalog every package in an image into an SBOM.
+    Sbom(SbomArgs),
+}
+
+#[derive(clap::Args)]
+struct ImageArgs {
+    /// The platform to pick from a multi-platform image (os/arch[/variant]).
+    #[arg(long, default_value = "linux/amd64")]
+    platform: String,
+    /// Use plain HTTP for the registry.
+    #[arg(long)]
+    insecure: bool,
+    /// Extra CA certificates (PEM) to trust for the registry.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Registry user name.
+    #[arg(long, env = "RENSA_USERNAME")]
+    username: Option<String>,
+    /// Registry password (prefer the RENSA_PASSWORD environment variable).
+    #[arg(long, env = "RENSA_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Registry request timeout in seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Directory of the layer cache (default: $XDG_CACHE_HOME/rensa/layers).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Do not read or write the layer cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Stop when the layers expand to more than this many bytes (decompression-bomb guard).
+    #[arg(long, default_value_t = Limits::default().max_expanded_bytes)]
+    max_expanded_bytes: u64,
+}
+
+#[derive(clap::Args)]
+struct SbomArgs {
+    /// The image: oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH, dir:PATH, docker://REF, HOST/REPO:TAG or a path.
+    image: String,
+    /// Output format: cyclonedx, spdx, json or table.
+    #[arg(long, short = 'f', default_value = "cyclonedx")]
+    format: Format,
+    /// Write to FILE instead of standard output (written only when everything succeeded).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    image_args: ImageArgs,
+}
+
+/// A progress bar per layer on a terminal; nothing otherwise.
+struct Bars {
+    multi: MultiProgress,
+    bars: Mutex<Vec<Option<ProgressBar>>>,
+}
+
+impl rensa_oci::Progress for Bars {
+    fn start(&self, index: usize, size: Option<u64>) {
+        let bar = self.multi.add(ProgressBar::new(size.unwrap_or(0)));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>9} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(format!("layer {index}"));
+        let mut bars = self.bars.lock().expect("not poisoned");
+        if bars.len() <= index {
+            bars.resize(index + 1, None);
+        }
+        bars[index] = Some(bar);
+    }
+    fn advance(&self, index: usize, bytes: u64) {
+        if let Some(Some(b)) = self.bars.lock().expect("not poisoned").get(index) {
+            b.inc(bytes);
+        }
+    }
+    fn finish(&self, index: usize) {
+        if let Some(Some(b)) = self.bars.lock().expect("not poisoned").get(index) {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn open_options(a: &ImageArgs) -> Result<OpenOptions> {
+    let platform = Platform::parse(&a.platform)
+        .with_context(|| format!("invalid --platform {:?} (expected os/arch[/variant])", a.platform))?;
+    Ok(OpenOptions {
+        platform,
+        registry: RegistryOptions {
+            insecure: a.insecure,
+            ca_file: a.ca_file.clone(),
+            username: a.username.clone(),
+            password: a.password.clone(),
+            timeout_secs: a.timeout,
+        },
+    })
+}
+
+fn write_options() -> WriteOptions {
+    let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    });
+    WriteOptions { timestamp: format::rfc3339(secs), tool_version: env!("CARGO_PKG_VERSION").to_string() }
+}
+
+/// Writes `data` to the file (atomically) or to standard output.
+fn emit(output: Option<&PathBuf>, data: &[u8]) -> Result<()> {
+    match output {
+        Some(path) => {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| std::path::Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create", path.display()))?;
+            tmp.write_all(data).with_context(|| format!("{}: cannot write", path.display()))?;
+            tmp.persist(path).with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(data)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn sbom(args: &SbomArgs) -> Result<()> {
+    let reference = ImageRef::parse(&args.image)?;
+    let source = rensa_oci::open(&reference, &open_options(&args.image_args)?)?;
+    let bars = std::io::stderr().is_terminal().then(|| Bars {
+        multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+        bars: Mutex::new(Vec::new()),
+    });
+    let cache = if args.image_args.no_cache {
+        None
+    } else {
+        args.image_args.cache_dir.clone().or_else(LayerCache::default_dir).map(LayerCache::new)
+    };
+    let options = ReadOptions {
+        limits: Limits { max_expanded_bytes: args.image_args.max_expanded_bytes, ..Limits::default() },
+        cache,
+        progress: bars.as_ref().map(|b| b as &dyn rensa_oci::Progress),
+    };
+    let sbom = rensa_catalog::catalog(source.as_ref(), &options)?;
+    let mut buf = Vec::new();
+    format::write(&sbom, args.format, &write_options(), &mut buf)?;
+    emit(args.output.as_ref(), &buf)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Sbom(a) => sbom(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rensa: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
