@@ -75,7 +75,10 @@ pub fn all() -> Vec<Box<dyn Detector>> {
 
 /// The record a detector derived from a node while the layer was read.
 pub fn inspected<'a>(node: &'a Node, detector: &str) -> Option<&'a [u8]> {
-    node.inspected.iter().find(|(k, _)| k == detector).map(|(_, v)| v.as_slice())
+    node.inspected
+        .iter()
+        .find(|(k, _)| k == detector)
+        .map(|(_, v)| v.as_slice())
 }
 
 /// Splits a path into its directory and base name (`/a/b` → (`/a`, `b`)).

@@ -54,7 +54,9 @@ impl Interest for CatalogInterest<'_> {
         want
     }
     fn accept(&self, path: &str, head: &[u8]) -> bool {
-        self.detectors.iter().any(|d| d.want(path, head.len() as u64, 0o755) == Want::Inspect && d.accept(path, head))
+        self.detectors
+            .iter()
+            .any(|d| d.want(path, head.len() as u64, 0o755) == Want::Inspect && d.accept(path, head))
     }
     fn inspect(&self, path: &str, data: &[u8]) -> Vec<(String, Vec<u8>)> {
         self.detectors
@@ -80,7 +82,9 @@ pub fn catalog(source: &dyn ImageSource, options: &ReadOptions<'_>) -> Result<Sb
 /// Runs detectors over an already merged filesystem.
 pub fn catalog_tree(tree: &FileTree, image: &Image, detectors: &[Box<dyn Detector>]) -> Result<Sbom> {
     let distro = os::detect(tree);
-    let ctx = Context { distro: distro.as_ref() };
+    let ctx = Context {
+        distro: distro.as_ref(),
+    };
     let results: Vec<Result<Detected>> = detectors.par_iter().map(|d| d.detect(tree, &ctx)).collect();
     let mut packages = Vec::new();
     let mut warnings: Vec<String> = tree.warnings().to_vec();
@@ -90,10 +94,20 @@ pub fn catalog_tree(tree: &FileTree, image: &Image, detectors: &[Box<dyn Detecto
         warnings.extend(d.warnings);
     }
     // Files owned by OS packages are not reported again as language packages.
-    let owned: BTreeSet<&str> =
-        packages.iter().filter(|p| p.ecosystem.is_os()).flat_map(|p| p.files.iter().map(String::as_str)).collect();
-    let keep: Vec<bool> = packages.iter().map(|p| p.ecosystem.is_os() || !owned.contains(p.location.as_str())).collect();
-    let mut packages: Vec<Package> = packages.into_iter().zip(keep).filter_map(|(p, k)| k.then_some(p)).collect();
+    let owned: BTreeSet<&str> = packages
+        .iter()
+        .filter(|p| p.ecosystem.is_os())
+        .flat_map(|p| p.files.iter().map(String::as_str))
+        .collect();
+    let keep: Vec<bool> = packages
+        .iter()
+        .map(|p| p.ecosystem.is_os() || !owned.contains(p.location.as_str()))
+        .collect();
+    let mut packages: Vec<Package> = packages
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect();
     for p in &mut packages {
         if p.layer.is_none() {
             p.layer = tree.get(&p.location).map(|n| n.layer);
@@ -103,5 +117,10 @@ pub fn catalog_tree(tree: &FileTree, image: &Image, detectors: &[Box<dyn Detecto
     packages.dedup();
     warnings.sort();
     warnings.dedup();
-    Ok(Sbom { image: ImageInfo::from_image(image), distro, packages, warnings })
+    Ok(Sbom {
+        image: ImageInfo::from_image(image),
+        distro,
+        packages,
+        warnings,
+    })
 }

@@ -66,9 +66,13 @@ pub fn parse_os_release(text: &str) -> std::collections::BTreeMap<String, String
         if line.starts_with('#') {
             continue;
         }
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let v = v.trim();
-        let v = if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+        let v = if v.len() >= 2
+            && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+        {
             &v[1..v.len() - 1]
         } else {
             v
@@ -104,7 +108,10 @@ pub fn detect(tree: &FileTree) -> Option<Distro> {
                     version_id: kv.get("VERSION_ID").cloned().filter(|s| !s.is_empty()),
                     codename: kv.get("VERSION_CODENAME").cloned().filter(|s| !s.is_empty()),
                     pretty_name: kv.get("PRETTY_NAME").cloned(),
-                    id_like: kv.get("ID_LIKE").map(|s| s.split_whitespace().map(str::to_string).collect()).unwrap_or_default(),
+                    id_like: kv
+                        .get("ID_LIKE")
+                        .map(|s| s.split_whitespace().map(str::to_string).collect())
+                        .unwrap_or_default(),
                     source: path.to_string(),
                 };
                 // Debian testing/sid has no VERSION_ID; debian_version says e.g. "trixie/sid".
@@ -129,7 +136,12 @@ pub fn detect(tree: &FileTree) -> Option<Distro> {
         }
     }
     if let Some(v) = debian_version(tree) {
-        return Some(Distro { id: "debian".into(), version_id: Some(v), source: "/etc/debian_version".into(), ..Default::default() });
+        return Some(Distro {
+            id: "debian".into(),
+            version_id: Some(v),
+            source: "/etc/debian_version".into(),
+            ..Default::default()
+        });
     }
     if let Some(t) = text(tree, "/etc/alpine-release") {
         let v = t.trim();
@@ -195,9 +207,18 @@ fn parse_release_line(text: &str, default_id: &str, path: &str) -> Distro {
         .split_whitespace()
         .skip_while(|w| *w != "release")
         .nth(1)
-        .or_else(|| line.split_whitespace().find(|w| w.starts_with(|c: char| c.is_ascii_digit())))
+        .or_else(|| {
+            line.split_whitespace()
+                .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        })
         .map(str::to_string);
-    Distro { id: id.into(), version_id: version, pretty_name: Some(line.to_string()), source: path.into(), ..Default::default() }
+    Distro {
+        id: id.into(),
+        version_id: version,
+        pretty_name: Some(line.to_string()),
+        source: path.into(),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]
@@ -206,7 +227,9 @@ mod tests {
 
     #[test]
     fn os_release_quoting() {
-        let kv = parse_os_release("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n# c\nX='a b'\n");
+        let kv = parse_os_release(
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n# c\nX='a b'\n",
+        );
         assert_eq!(kv["PRETTY_NAME"], "Debian GNU/Linux 12 (bookworm)");
         assert_eq!(kv["ID"], "debian");
         assert_eq!(kv["X"], "a b");
@@ -214,9 +237,20 @@ mod tests {
 
     #[test]
     fn release_lines() {
-        let d = parse_release_line("CentOS Linux release 7.9.2009 (Core)\n", "centos", "/etc/centos-release");
-        assert_eq!((d.id.as_str(), d.version_id.as_deref()), ("centos", Some("7.9.2009")));
-        let d = parse_release_line("Red Hat Enterprise Linux Server release 7.9 (Maipo)", "rhel", "/etc/redhat-release");
+        let d = parse_release_line(
+            "CentOS Linux release 7.9.2009 (Core)\n",
+            "centos",
+            "/etc/centos-release",
+        );
+        assert_eq!(
+            (d.id.as_str(), d.version_id.as_deref()),
+            ("centos", Some("7.9.2009"))
+        );
+        let d = parse_release_line(
+            "Red Hat Enterprise Linux Server release 7.9 (Maipo)",
+            "rhel",
+            "/etc/redhat-release",
+        );
         assert_eq!((d.id.as_str(), d.version_id.as_deref()), ("rhel", Some("7.9")));
     }
 }

@@ -104,7 +104,12 @@ pub struct Package {
 
 impl Package {
     /// A package with the required fields; the purl is built with [`crate::purl::Purl`] by the caller.
-    pub fn new(ecosystem: Ecosystem, name: impl Into<String>, version: impl Into<String>, location: impl Into<String>) -> Self {
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        location: impl Into<String>,
+    ) -> Self {
         Package {
             ecosystem,
             name: name.into(),
@@ -124,6 +129,12 @@ impl Package {
 
     /// The sort key used for reproducible output.
     pub fn sort_key(&self) -> (Ecosystem, &str, &str, &str, Option<&str>) {
-        (self.ecosystem, &self.name, &self.version, &self.location, self.arch.as_deref())
+        (
+            self.ecosystem,
+            &self.name,
+            &self.version,
+            &self.location,
+            self.arch.as_deref(),
+        )
     }
 }

@@ -69,7 +69,11 @@ impl std::fmt::Display for Purl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "pkg:{}/", self.kind)?;
         if let Some(ns) = &self.namespace {
-            let parts: Vec<String> = ns.split('/').filter(|p| !p.is_empty()).map(|p| encode(p, b"")).collect();
+            let parts: Vec<String> = ns
+                .split('/')
+                .filter(|p| !p.is_empty())
+                .map(|p| encode(p, b""))
+                .collect();
             write!(f, "{}/", parts.join("/"))?;
         }
         f.write_str(&encode(&self.name, b""))?;
@@ -77,7 +81,11 @@ impl std::fmt::Display for Purl {
             write!(f, "@{}", encode(v, b":"))?;
         }
         if !self.qualifiers.is_empty() {
-            let q: Vec<String> = self.qualifiers.iter().map(|(k, v)| format!("{k}={}", encode(v, b":/"))).collect();
+            let q: Vec<String> = self
+                .qualifiers
+                .iter()
+                .map(|(k, v)| format!("{k}={}", encode(v, b":/")))
+                .collect();
             write!(f, "?{}", q.join("&"))?;
         }
         if let Some(s) = &self.subpath {
@@ -93,13 +101,29 @@ mod tests {
 
     #[test]
     fn examples_from_the_spec() {
-        let p = Purl::new("deb", "curl").namespace("debian").version("7.50.3-1").qualifier("arch", "i386").qualifier("distro", "jessie");
-        assert_eq!(p.to_string(), "pkg:deb/debian/curl@7.50.3-1?arch=i386&distro=jessie");
+        let p = Purl::new("deb", "curl")
+            .namespace("debian")
+            .version("7.50.3-1")
+            .qualifier("arch", "i386")
+            .qualifier("distro", "jessie");
+        assert_eq!(
+            p.to_string(),
+            "pkg:deb/debian/curl@7.50.3-1?arch=i386&distro=jessie"
+        );
         let p = Purl::new("npm", "angular").namespace("@angular").version("1.2.3");
         assert_eq!(p.to_string(), "pkg:npm/%40angular/angular@1.2.3");
-        let p = Purl::new("rpm", "curl").namespace("fedora").version("7.50.3-1.fc25").qualifier("arch", "i386").qualifier("epoch", "1");
-        assert_eq!(p.to_string(), "pkg:rpm/fedora/curl@7.50.3-1.fc25?arch=i386&epoch=1");
-        let p = Purl::new("deb", "libc6").namespace("debian").version("1:2.36-9+deb12u4");
+        let p = Purl::new("rpm", "curl")
+            .namespace("fedora")
+            .version("7.50.3-1.fc25")
+            .qualifier("arch", "i386")
+            .qualifier("epoch", "1");
+        assert_eq!(
+            p.to_string(),
+            "pkg:rpm/fedora/curl@7.50.3-1.fc25?arch=i386&epoch=1"
+        );
+        let p = Purl::new("deb", "libc6")
+            .namespace("debian")
+            .version("1:2.36-9+deb12u4");
         assert_eq!(p.to_string(), "pkg:deb/debian/libc6@1:2.36-9%2Bdeb12u4");
     }
 }

@@ -119,20 +119,35 @@ fn open_options(a: &ImageArgs) -> Result<OpenOptions> {
 }
 
 fn write_options() -> WriteOptions {
-    let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-    });
-    WriteOptions { timestamp: format::rfc3339(secs), tool_version: env!("CARGO_PKG_VERSION").to_string() }
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        });
+    WriteOptions {
+        timestamp: format::rfc3339(secs),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+    }
 }
 
 /// Writes `data` to the file (atomically) or to standard output.
 fn emit(output: Option<&PathBuf>, data: &[u8]) -> Result<()> {
     match output {
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| std::path::Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create", path.display()))?;
-            tmp.write_all(data).with_context(|| format!("{}: cannot write", path.display()))?;
-            tmp.persist(path).with_context(|| format!("{}: cannot write", path.display()))?;
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| std::path::Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("{}: cannot create", path.display()))?;
+            tmp.write_all(data)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            tmp.persist(path)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
         }
         None => {
             let mut out = std::io::stdout().lock();
@@ -153,10 +168,17 @@ fn sbom(args: &SbomArgs) -> Result<()> {
     let cache = if args.image_args.no_cache {
         None
     } else {
-        args.image_args.cache_dir.clone().or_else(LayerCache::default_dir).map(LayerCache::new)
+        args.image_args
+            .cache_dir
+            .clone()
+            .or_else(LayerCache::default_dir)
+            .map(LayerCache::new)
     };
     let options = ReadOptions {
-        limits: Limits { max_expanded_bytes: args.image_args.max_expanded_bytes, ..Limits::default() },
+        limits: Limits {
+            max_expanded_bytes: args.image_args.max_expanded_bytes,
+            ..Limits::default()
+        },
         cache,
         progress: bars.as_ref().map(|b| b as &dyn rensa_oci::Progress),
     };

@@ -32,7 +32,12 @@ impl LayerCache {
     fn path(&self, digest: &Digest, key: &str) -> PathBuf {
         // The key is hashed so any interest key gives a safe file name.
         let k = Digest::sha256_of(key.as_bytes());
-        self.dir.join(format!("{}-{}-{}", digest.algorithm_name(), digest.hex(), &k.hex()[..16]))
+        self.dir.join(format!(
+            "{}-{}-{}",
+            digest.algorithm_name(),
+            digest.hex(),
+            &k.hex()[..16]
+        ))
     }
 
     /// The cached index of a layer, if present and readable; a damaged entry counts as absent.

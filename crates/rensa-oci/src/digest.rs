@@ -42,7 +42,9 @@ impl Algorithm {
 impl Digest {
     /// Parses `sha256:…` or `sha512:…`; the hex must be lowercase and of the right length.
     pub fn parse(s: &str) -> Result<Self> {
-        let (algo, hex) = s.split_once(':').ok_or_else(|| Error::InvalidDigest(s.to_string()))?;
+        let (algo, hex) = s
+            .split_once(':')
+            .ok_or_else(|| Error::InvalidDigest(s.to_string()))?;
         let algorithm = match algo {
             "sha256" => Algorithm::Sha256,
             "sha512" => Algorithm::Sha512,
@@ -51,12 +53,18 @@ impl Digest {
         if hex.len() != algorithm.hex_len() || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return Err(Error::InvalidDigest(s.to_string()));
         }
-        Ok(Digest { algorithm, hex: hex.to_string() })
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_string(),
+        })
     }
 
     /// The SHA-256 digest of `data`.
     pub fn sha256_of(data: &[u8]) -> Self {
-        Digest { algorithm: Algorithm::Sha256, hex: hex::encode(Sha256::digest(data)) }
+        Digest {
+            algorithm: Algorithm::Sha256,
+            hex: hex::encode(Sha256::digest(data)),
+        }
     }
 
     /// The algorithm.
@@ -139,8 +147,14 @@ impl Hasher {
     /// The digest of everything added.
     pub fn finish(self) -> Digest {
         match self {
-            Hasher::Sha256(h) => Digest { algorithm: Algorithm::Sha256, hex: hex::encode(h.finalize()) },
-            Hasher::Sha512(h) => Digest { algorithm: Algorithm::Sha512, hex: hex::encode(h.finalize()) },
+            Hasher::Sha256(h) => Digest {
+                algorithm: Algorithm::Sha256,
+                hex: hex::encode(h.finalize()),
+            },
+            Hasher::Sha512(h) => Digest {
+                algorithm: Algorithm::Sha512,
+                hex: hex::encode(h.finalize()),
+            },
         }
     }
 }
@@ -171,8 +185,16 @@ pub struct DigestMismatch {
 impl fmt::Display for DigestMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.actual {
-            Some(a) => write!(f, "digest mismatch: expected {}, content hashes to {}", self.expected, a),
-            None => write!(f, "blob {} is larger than its descriptor says ({} bytes read)", self.expected, self.size),
+            Some(a) => write!(
+                f,
+                "digest mismatch: expected {}, content hashes to {}",
+                self.expected, a
+            ),
+            None => write!(
+                f,
+                "blob {} is larger than its descriptor says ({} bytes read)",
+                self.expected, self.size
+            ),
         }
     }
 }
@@ -182,7 +204,13 @@ impl std::error::Error for DigestMismatch {}
 impl<R: Read> VerifyingReader<R> {
     /// Checks `inner` against `expected` (and `expected_size` when known).
     pub fn new(inner: R, expected: Digest, expected_size: Option<u64>) -> Self {
-        VerifyingReader { inner, hasher: Some(expected.hasher()), expected, expected_size, read: 0 }
+        VerifyingReader {
+            inner,
+            hasher: Some(expected.hasher()),
+            expected,
+            expected_size,
+            read: 0,
+        }
     }
 }
 
@@ -195,7 +223,11 @@ impl<R: Read> Read for VerifyingReader<R> {
         {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                DigestMismatch { expected: self.expected.clone(), actual: None, size: self.read },
+                DigestMismatch {
+                    expected: self.expected.clone(),
+                    actual: None,
+                    size: self.read,
+                },
             ));
         }
         match self.hasher.as_mut() {
@@ -205,7 +237,11 @@ impl<R: Read> Read for VerifyingReader<R> {
                 if actual.as_ref() != Some(&self.expected) {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
-                        DigestMismatch { expected: self.expected.clone(), actual, size: self.read },
+                        DigestMismatch {
+                            expected: self.expected.clone(),
+                            actual,
+                            size: self.read,
+                        },
                     ));
                 }
             }
@@ -222,7 +258,10 @@ mod tests {
     #[test]
     fn parse_and_display() {
         let d = Digest::sha256_of(b"");
-        assert_eq!(d.to_string(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            d.to_string(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
         assert_eq!(Digest::parse(&d.to_string()).unwrap(), d);
         assert!(Digest::parse("sha256:E3B0").is_err());
         assert!(Digest::parse("md5:abcd").is_err());
@@ -233,10 +272,16 @@ mod tests {
     fn verifying_reader_detects_mismatch() {
         let good = Digest::sha256_of(b"hello");
         let mut out = Vec::new();
-        VerifyingReader::new(&b"hello"[..], good.clone(), Some(5)).read_to_end(&mut out).unwrap();
-        let err = VerifyingReader::new(&b"hellO"[..], good.clone(), None).read_to_end(&mut out).unwrap_err();
+        VerifyingReader::new(&b"hello"[..], good.clone(), Some(5))
+            .read_to_end(&mut out)
+            .unwrap();
+        let err = VerifyingReader::new(&b"hellO"[..], good.clone(), None)
+            .read_to_end(&mut out)
+            .unwrap_err();
         assert!(err.get_ref().unwrap().downcast_ref::<DigestMismatch>().is_some());
-        let err = VerifyingReader::new(&b"hello!"[..], good, Some(5)).read_to_end(&mut out).unwrap_err();
+        let err = VerifyingReader::new(&b"hello!"[..], good, Some(5))
+            .read_to_end(&mut out)
+            .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 }

@@ -100,7 +100,9 @@ pub enum Error {
         reason: &'static str,
     },
     /// The layers expand to more than the configured limit (a decompression bomb, or a huge image).
-    #[error("{location}: layers expand to more than the limit of {limit} bytes (decompression bomb?); raise it with --max-expanded-bytes")]
+    #[error(
+        "{location}: layers expand to more than the limit of {limit} bytes (decompression bomb?); raise it with --max-expanded-bytes"
+    )]
     TooLarge {
         /// The image location.
         location: String,
@@ -129,10 +131,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An I/O error with the path it concerns.
     pub fn io(path: impl std::fmt::Display, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_string(), source }
+        Error::Io {
+            path: path.to_string(),
+            source,
+        }
     }
     /// A malformed-structure error.
     pub fn malformed(location: impl std::fmt::Display, reason: impl Into<String>) -> Self {
-        Error::Malformed { location: location.to_string(), reason: reason.into() }
+        Error::Malformed {
+            location: location.to_string(),
+            reason: reason.into(),
+        }
     }
 }

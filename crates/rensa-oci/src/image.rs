@@ -22,7 +22,11 @@ pub struct Platform {
 
 impl Default for Platform {
     fn default() -> Self {
-        Platform { os: "linux".into(), architecture: "amd64".into(), variant: None }
+        Platform {
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            variant: None,
+        }
     }
 }
 
@@ -36,7 +40,11 @@ impl Platform {
         if it.next().is_some() {
             return None;
         }
-        Some(Platform { os, architecture, variant })
+        Some(Platform {
+            os,
+            architecture,
+            variant,
+        })
     }
 
     /// Whether an index entry's platform matches (a missing variant in the request matches any).

@@ -61,7 +61,11 @@ pub struct ReadOptions<'a> {
 }
 
 /// Reads every layer of an image (in parallel, from the cache where possible) and merges them.
-pub fn read_tree(source: &dyn ImageSource, interest: &dyn Interest, options: &ReadOptions<'_>) -> Result<FileTree> {
+pub fn read_tree(
+    source: &dyn ImageSource,
+    interest: &dyn Interest,
+    options: &ReadOptions<'_>,
+) -> Result<FileTree> {
     let image = source.image();
     let budget = Budget::default();
     let key = interest.cache_key();

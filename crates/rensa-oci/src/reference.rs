@@ -61,12 +61,18 @@ impl RegistryRef {
     /// Parses `HOST/REPO[:TAG][@DIGEST]` with Docker's rules: a first component with a `.` or `:`, or
     /// `localhost`, is a host; otherwise the host is `docker.io` (and one-component names get `library/`).
     pub fn parse(s: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::Reference { reference: s.to_string(), reason: reason.to_string() };
+        let bad = |reason: &str| Error::Reference {
+            reference: s.to_string(),
+            reason: reason.to_string(),
+        };
         if s.is_empty() {
             return Err(bad("empty reference"));
         }
         let (rest, digest) = match s.split_once('@') {
-            Some((r, d)) => (r, Some(Digest::parse(d).map_err(|_| bad("invalid digest after '@'"))?)),
+            Some((r, d)) => (
+                r,
+                Some(Digest::parse(d).map_err(|_| bad("invalid digest after '@'"))?),
+            ),
             None => (s, None),
         };
         let (name, tag) = match rest.rsplit_once(':') {
@@ -76,7 +82,8 @@ impl RegistryRef {
         if let Some(t) = &tag {
             let ok = !t.is_empty()
                 && t.len() <= 128
-                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
                 && !t.starts_with(['.', '-']);
             if !ok {
                 return Err(bad("invalid tag"));
@@ -98,9 +105,16 @@ impl RegistryRef {
                     && c.as_bytes()[0].is_ascii_alphanumeric()
             });
         if !repo_ok {
-            return Err(bad("invalid repository name (lowercase letters, digits, '.', '_', '-' and '/')"));
+            return Err(bad(
+                "invalid repository name (lowercase letters, digits, '.', '_', '-' and '/')",
+            ));
         }
-        Ok(RegistryRef { registry, repository, tag, digest })
+        Ok(RegistryRef {
+            registry,
+            repository,
+            tag,
+            digest,
+        })
     }
 
     /// The tag or digest to ask the registry for (`latest` when neither was given).
@@ -153,7 +167,9 @@ impl ImageRef {
             return Ok(ImageRef::DockerArchive { path, name });
         }
         if let Some(rest) = s.strip_prefix("dir:") {
-            return Ok(ImageRef::Rootfs { path: PathBuf::from(rest) });
+            return Ok(ImageRef::Rootfs {
+                path: PathBuf::from(rest),
+            });
         }
         if let Some(rest) = s.strip_prefix("docker://") {
             return Ok(ImageRef::Registry(RegistryRef::parse(rest)?));
@@ -174,17 +190,28 @@ fn detect_local(path: &Path) -> Result<ImageRef> {
     let meta = fs::metadata(path).map_err(|e| Error::io(path.display(), e))?;
     if meta.is_dir() {
         if path.join("index.json").is_file() && path.join("oci-layout").is_file() {
-            return Ok(ImageRef::OciLayout { path: path.to_path_buf(), tag: None });
+            return Ok(ImageRef::OciLayout {
+                path: path.to_path_buf(),
+                tag: None,
+            });
         }
         if path.join("index.json").is_file() {
-            return Ok(ImageRef::OciLayout { path: path.to_path_buf(), tag: None });
+            return Ok(ImageRef::OciLayout {
+                path: path.to_path_buf(),
+                tag: None,
+            });
         }
-        return Ok(ImageRef::Rootfs { path: path.to_path_buf() });
+        return Ok(ImageRef::Rootfs {
+            path: path.to_path_buf(),
+        });
     }
     // A tar file: look at its member names (headers only, data is skipped).
     let file = fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
     let mut magic = [0u8; 4];
-    let n = (&file).take(4).read(&mut magic).map_err(|e| Error::io(path.display(), e))?;
+    let n = (&file)
+        .take(4)
+        .read(&mut magic)
+        .map_err(|e| Error::io(path.display(), e))?;
     if n >= 2 && magic[..2] == [0x1f, 0x8b] {
         return Err(Error::malformed(
             path.display(),
@@ -197,7 +224,8 @@ fn detect_local(path: &Path) -> Result<ImageRef> {
     let mut has_index = false;
     let entries = archive.entries().map_err(|e| Error::io(path.display(), e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::malformed(path.display(), format!("not a valid tar archive: {e}")))?;
+        let entry =
+            entry.map_err(|e| Error::malformed(path.display(), format!("not a valid tar archive: {e}")))?;
         let name = entry.path_bytes();
         let name = String::from_utf8_lossy(&name);
         match name.trim_start_matches("./") {
@@ -207,9 +235,15 @@ fn detect_local(path: &Path) -> Result<ImageRef> {
         }
     }
     if has_manifest {
-        Ok(ImageRef::DockerArchive { path: path.to_path_buf(), name: None })
+        Ok(ImageRef::DockerArchive {
+            path: path.to_path_buf(),
+            name: None,
+        })
     } else if has_index {
-        Ok(ImageRef::OciArchive { path: path.to_path_buf(), tag: None })
+        Ok(ImageRef::OciArchive {
+            path: path.to_path_buf(),
+            tag: None,
+        })
     } else {
         Err(Error::malformed(
             path.display(),
@@ -226,25 +260,43 @@ mod tests {
     fn transports() {
         assert_eq!(
             ImageRef::parse("oci:/tmp/x:v1").unwrap(),
-            ImageRef::OciLayout { path: "/tmp/x".into(), tag: Some("v1".into()) }
+            ImageRef::OciLayout {
+                path: "/tmp/x".into(),
+                tag: Some("v1".into())
+            }
         );
         assert_eq!(
             ImageRef::parse("oci-archive:a.tar").unwrap(),
-            ImageRef::OciArchive { path: "a.tar".into(), tag: None }
+            ImageRef::OciArchive {
+                path: "a.tar".into(),
+                tag: None
+            }
         );
         assert_eq!(
             ImageRef::parse("docker-archive:a.tar:busybox:latest").unwrap(),
-            ImageRef::DockerArchive { path: "a.tar".into(), name: Some("busybox:latest".into()) }
+            ImageRef::DockerArchive {
+                path: "a.tar".into(),
+                name: Some("busybox:latest".into())
+            }
         );
-        assert_eq!(ImageRef::parse("dir:/r").unwrap(), ImageRef::Rootfs { path: "/r".into() });
+        assert_eq!(
+            ImageRef::parse("dir:/r").unwrap(),
+            ImageRef::Rootfs { path: "/r".into() }
+        );
     }
 
     #[test]
     fn registry_refs() {
         let r = RegistryRef::parse("alpine").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.reference()), ("docker.io", "library/alpine", "latest".into()));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.reference()),
+            ("docker.io", "library/alpine", "latest".into())
+        );
         let r = RegistryRef::parse("127.0.0.1:5000/team/app:1.2").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()), ("127.0.0.1:5000", "team/app", Some("1.2")));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()),
+            ("127.0.0.1:5000", "team/app", Some("1.2"))
+        );
         let d = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         let r = RegistryRef::parse(&format!("localhost:5000/app@{d}")).unwrap();
         assert_eq!(r.reference(), d);

@@ -35,9 +35,11 @@ pub fn open(reference: &ImageRef, options: &OpenOptions) -> Result<Box<dyn Image
         ImageRef::OciLayout { path, tag } => {
             Box::new(layout::OciLayout::open(path, tag.as_deref(), &options.platform)?)
         }
-        ImageRef::OciArchive { path, tag } => {
-            Box::new(archive::OciArchive::open(path, tag.as_deref(), &options.platform)?)
-        }
+        ImageRef::OciArchive { path, tag } => Box::new(archive::OciArchive::open(
+            path,
+            tag.as_deref(),
+            &options.platform,
+        )?),
         ImageRef::DockerArchive { path, name } => {
             Box::new(archive::DockerArchive::open(path, name.as_deref())?)
         }
@@ -55,20 +57,32 @@ pub(crate) fn read_verified(
 ) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     let mut limited = VerifyingReader::new(reader, digest.clone(), size).take(MAX_JSON_BYTES + 1);
-    limited.read_to_end(&mut buf).map_err(|e| map_blob_error(e, location, digest))?;
+    limited
+        .read_to_end(&mut buf)
+        .map_err(|e| map_blob_error(e, location, digest))?;
     if buf.len() as u64 > MAX_JSON_BYTES {
-        return Err(Error::malformed(location, format!("blob {digest} is larger than {MAX_JSON_BYTES} bytes")));
+        return Err(Error::malformed(
+            location,
+            format!("blob {digest} is larger than {MAX_JSON_BYTES} bytes"),
+        ));
     }
     Ok(buf)
 }
 
 /// Turns an I/O error from a [`VerifyingReader`] into a typed error.
 pub(crate) fn map_blob_error(e: std::io::Error, location: &str, digest: &Digest) -> Error {
-    if let Some(m) = e.get_ref().and_then(|r| r.downcast_ref::<crate::digest::DigestMismatch>()) {
+    if let Some(m) = e
+        .get_ref()
+        .and_then(|r| r.downcast_ref::<crate::digest::DigestMismatch>())
+    {
         return Error::DigestMismatch {
             location: location.to_string(),
             expected: m.expected.to_string(),
-            actual: m.actual.as_ref().map(|d| d.to_string()).unwrap_or_else(|| format!("{} bytes", m.size)),
+            actual: m
+                .actual
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| format!("{} bytes", m.size)),
         };
     }
     Error::io(format!("{location}: blob {digest}"), e)
@@ -76,5 +90,8 @@ pub(crate) fn map_blob_error(e: std::io::Error, location: &str, digest: &Digest)
 
 /// Parses JSON from a blob with an error naming where it came from.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(data: &[u8], location: &str) -> Result<T> {
-    serde_json::from_slice(data).map_err(|source| Error::Json { location: location.to_string(), source })
+    serde_json::from_slice(data).map_err(|source| Error::Json {
+        location: location.to_string(),
+        source,
+    })
 }

@@ -39,7 +39,11 @@ pub struct FileTree {
 }
 
 fn child_prefix(dir: &str) -> String {
-    if dir == "/" { "/".to_string() } else { format!("{dir}/") }
+    if dir == "/" {
+        "/".to_string()
+    } else {
+        format!("{dir}/")
+    }
 }
 
 impl FileTree {
@@ -55,8 +59,12 @@ impl FileTree {
 
     fn remove_below(&mut self, dir: &str) {
         let prefix = child_prefix(dir);
-        let keys: Vec<String> =
-            self.nodes.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect();
+        let keys: Vec<String> = self
+            .nodes
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
         for k in keys {
             self.nodes.remove(&k);
         }
@@ -96,7 +104,8 @@ impl FileTree {
                         }
                     }
                     _ => {
-                        self.warnings.push(format!("{}: hard link to missing {target}", entry.path));
+                        self.warnings
+                            .push(format!("{}: hard link to missing {target}", entry.path));
                     }
                 }
             }
@@ -160,7 +169,12 @@ impl FileTree {
     /// with `..` and absolute targets clamped at the image root: nothing outside the image is ever reached.
     /// Returns the canonical path and its node, `Ok(None)` when it does not exist, or an error on a loop.
     pub fn resolve(&self, path: &str) -> Result<Option<(String, &Node)>> {
-        let mut pending: Vec<String> = path.split('/').filter(|c| !c.is_empty()).rev().map(str::to_string).collect();
+        let mut pending: Vec<String> = path
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .rev()
+            .map(str::to_string)
+            .collect();
         let mut current = String::from("/");
         let mut node: Option<&Node> = self.nodes.get("/");
         let mut links = 0;
@@ -169,14 +183,22 @@ impl FileTree {
                 "." => continue,
                 ".." => {
                     if let Some((parent, _)) = current.rsplit_once('/') {
-                        current = if parent.is_empty() { "/".to_string() } else { parent.to_string() };
+                        current = if parent.is_empty() {
+                            "/".to_string()
+                        } else {
+                            parent.to_string()
+                        };
                     }
                     node = self.nodes.get(&current);
                     continue;
                 }
                 _ => {}
             }
-            let candidate = if current == "/" { format!("/{comp}") } else { format!("{current}/{comp}") };
+            let candidate = if current == "/" {
+                format!("/{comp}")
+            } else {
+                format!("{current}/{comp}")
+            };
             let Some(n) = self.nodes.get(&candidate) else {
                 // Tar streams may omit parent directories: a missing directory is implied by its children.
                 if pending.is_empty() {
@@ -189,12 +211,20 @@ impl FileTree {
             if let EntryKind::Symlink(target) = &n.kind {
                 links += 1;
                 if links > MAX_SYMLINKS {
-                    return Err(Error::SymlinkLoop { path: path.to_string() });
+                    return Err(Error::SymlinkLoop {
+                        path: path.to_string(),
+                    });
                 }
                 if target.starts_with('/') {
                     current = "/".to_string();
                 }
-                pending.extend(target.split('/').filter(|c| !c.is_empty()).rev().map(str::to_string));
+                pending.extend(
+                    target
+                        .split('/')
+                        .filter(|c| !c.is_empty())
+                        .rev()
+                        .map(str::to_string),
+                );
                 node = self.nodes.get(&current);
                 continue;
             }
@@ -239,16 +269,40 @@ mod tests {
         }
     }
     fn dir(path: &str) -> Entry {
-        Entry { path: path.into(), kind: EntryKind::Dir, mode: 0o755, uid: 0, gid: 0, size: 0, content: None, inspected: vec![] }
+        Entry {
+            path: path.into(),
+            kind: EntryKind::Dir,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            content: None,
+            inspected: vec![],
+        }
     }
     fn link(path: &str, target: &str) -> Entry {
-        Entry { path: path.into(), kind: EntryKind::Symlink(target.into()), mode: 0o777, uid: 0, gid: 0, size: 0, content: None, inspected: vec![] }
+        Entry {
+            path: path.into(),
+            kind: EntryKind::Symlink(target.into()),
+            mode: 0o777,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            content: None,
+            inspected: vec![],
+        }
     }
 
     #[test]
     fn whiteouts_and_history() {
         let l0 = LayerIndex {
-            entries: vec![dir("/etc"), file("/etc/a", "1"), file("/etc/b", "b"), dir("/opt"), file("/opt/x/y", "y")],
+            entries: vec![
+                dir("/etc"),
+                file("/etc/a", "1"),
+                file("/etc/b", "b"),
+                dir("/opt"),
+                file("/opt/x/y", "y"),
+            ],
             ..Default::default()
         };
         let l1 = LayerIndex {

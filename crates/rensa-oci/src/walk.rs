@@ -27,7 +27,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_expanded_bytes: 32 << 30, max_file_bytes: 256 << 20 }
+        Limits {
+            max_expanded_bytes: 32 << 30,
+            max_file_bytes: 256 << 20,
+        }
     }
 }
 
@@ -171,7 +174,11 @@ pub struct WalkContext<'a> {
 
 impl WalkContext<'_> {
     fn layer_error(&self, reason: impl Into<String>) -> Error {
-        Error::Layer { location: self.location.to_string(), layer: self.layer.clone(), reason: reason.into() }
+        Error::Layer {
+            location: self.location.to_string(),
+            layer: self.layer.clone(),
+            reason: reason.into(),
+        }
     }
 
     /// Maps an I/O error raised while reading the layer to the right typed error.
@@ -181,7 +188,11 @@ impl WalkContext<'_> {
                 return Error::DigestMismatch {
                     location: self.location.to_string(),
                     expected: m.expected.to_string(),
-                    actual: m.actual.as_ref().map(|d| d.to_string()).unwrap_or_else(|| format!("{} bytes", m.size)),
+                    actual: m
+                        .actual
+                        .as_ref()
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| format!("{} bytes", m.size)),
                 };
             }
             if inner.downcast_ref::<BudgetExceeded>().is_some() {
@@ -272,7 +283,9 @@ fn pump(
 ) {
     let result = (|| -> io::Result<()> {
         let mut dec: Box<dyn Read + '_> = match compression {
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(CHUNK, reader))),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                CHUNK, reader,
+            ))),
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(reader)?),
             Compression::None => reader,
         };
@@ -305,15 +318,30 @@ fn pump(
 }
 
 /// Walks one layer stream (compressed or not) and returns its index.
-pub fn index_stream(reader: Box<dyn Read + Send + '_>, interest: &dyn Interest, ctx: &WalkContext<'_>) -> Result<LayerIndex> {
-    let mut reader = BufReader::with_capacity(CHUNK, ProgressReader { inner: reader, progress: ctx.progress });
+pub fn index_stream(
+    reader: Box<dyn Read + Send + '_>,
+    interest: &dyn Interest,
+    ctx: &WalkContext<'_>,
+) -> Result<LayerIndex> {
+    let mut reader = BufReader::with_capacity(
+        CHUNK,
+        ProgressReader {
+            inner: reader,
+            progress: ctx.progress,
+        },
+    );
     let head = reader.fill_buf().map_err(|e| ctx.io_error(e))?;
     let compression = sniff_compression(head);
     let (tx, rx) = mpsc::sync_channel(8);
     std::thread::scope(|s| {
         let pump_ctx = ctx.clone();
         s.spawn(move || pump(Box::new(reader), compression, &pump_ctx, tx));
-        let mut chan = ChannelReader { rx, buf: Vec::new(), pos: 0, done: false };
+        let mut chan = ChannelReader {
+            rx,
+            buf: Vec::new(),
+            pos: 0,
+            done: false,
+        };
         let result = index_tar(&mut chan, interest, ctx);
         // Read to the end so the digest (checked at EOF) covers everything, even after the end-of-archive marker.
         let drained = match &result {
@@ -331,7 +359,8 @@ pub fn index_stream(reader: Box<dyn Read + Send + '_>, interest: &dyn Interest, 
 
 fn entry_error(ctx: &WalkContext<'_>, e: io::Error) -> Error {
     // The tar crate reports I/O errors of the underlying stream wrapped; unwrap ours.
-    if e.get_ref().is_some_and(|r| r.is::<DigestMismatch>() || r.is::<BudgetExceeded>())
+    if e.get_ref()
+        .is_some_and(|r| r.is::<DigestMismatch>() || r.is::<BudgetExceeded>())
         || e.kind() == io::ErrorKind::UnexpectedEof
     {
         return ctx.io_error(e);
@@ -340,7 +369,11 @@ fn entry_error(ctx: &WalkContext<'_>, e: io::Error) -> Error {
 }
 
 /// Parses an uncompressed tar stream into a [`LayerIndex`].
-pub fn index_tar(reader: &mut dyn Read, interest: &dyn Interest, ctx: &WalkContext<'_>) -> Result<LayerIndex> {
+pub fn index_tar(
+    reader: &mut dyn Read,
+    interest: &dyn Interest,
+    ctx: &WalkContext<'_>,
+) -> Result<LayerIndex> {
     let mut archive = tar::Archive::new(reader);
     let mut idx = LayerIndex::default();
     let entries = archive.entries().map_err(|e| entry_error(ctx, e))?;
@@ -348,7 +381,11 @@ pub fn index_tar(reader: &mut dyn Read, interest: &dyn Interest, ctx: &WalkConte
         let mut entry = entry.map_err(|e| entry_error(ctx, e))?;
         let header = entry.header();
         let etype = header.entry_type();
-        if etype.is_pax_global_extensions() || etype.is_pax_local_extensions() || etype.is_gnu_longname() || etype.is_gnu_longlink() {
+        if etype.is_pax_global_extensions()
+            || etype.is_pax_local_extensions()
+            || etype.is_gnu_longname()
+            || etype.is_gnu_longlink()
+        {
             continue;
         }
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -374,7 +411,11 @@ pub fn index_tar(reader: &mut dyn Read, interest: &dyn Interest, ctx: &WalkConte
             if hidden == ".wh..opq" {
                 idx.opaque_dirs.push(parent.to_string());
             } else if !hidden.starts_with(".wh.") && !hidden.is_empty() {
-                let target = if parent == "/" { format!("/{hidden}") } else { format!("{parent}/{hidden}") };
+                let target = if parent == "/" {
+                    format!("/{hidden}")
+                } else {
+                    format!("{parent}/{hidden}")
+                };
                 idx.whiteouts.push(target);
             }
             continue;
@@ -383,10 +424,16 @@ pub fn index_tar(reader: &mut dyn Read, interest: &dyn Interest, ctx: &WalkConte
         let kind = if etype.is_dir() {
             EntryKind::Dir
         } else if etype.is_symlink() {
-            let target = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let target = entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             EntryKind::Symlink(target)
         } else if etype.is_hard_link() {
-            let target = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let target = entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             let target = normalize_entry_name(&target).map_err(|reason| Error::UnsafePath {
                 location: ctx.location.to_string(),
                 layer: ctx.layer.clone(),
@@ -406,7 +453,9 @@ pub fn index_tar(reader: &mut dyn Read, interest: &dyn Interest, ctx: &WalkConte
             match interest.want(&path, size, mode) {
                 Want::Skip => {}
                 _ if size > ctx.limits.max_file_bytes => {
-                    idx.warnings.push(format!("{path}: {size} bytes, larger than the inspection limit; not read"));
+                    idx.warnings.push(format!(
+                        "{path}: {size} bytes, larger than the inspection limit; not read"
+                    ));
                 }
                 Want::Content => {
                     let mut buf = Vec::with_capacity(size as usize);
@@ -425,7 +474,16 @@ pub fn index_tar(reader: &mut dyn Read, interest: &dyn Interest, ctx: &WalkConte
                 }
             }
         }
-        idx.entries.push(Entry { path, kind, mode, uid, gid, size, content, inspected });
+        idx.entries.push(Entry {
+            path,
+            kind,
+            mode,
+            uid,
+            gid,
+            size,
+            content,
+            inspected,
+        });
     }
     Ok(idx)
 }
@@ -445,7 +503,11 @@ pub fn index_directory(root: &Path, interest: &dyn Interest, ctx: &WalkContext<'
         for name in names {
             let full = dir.join(&name);
             let name = name.to_string_lossy();
-            let path = if vpath == "/" { format!("/{name}") } else { format!("{vpath}/{name}") };
+            let path = if vpath == "/" {
+                format!("/{name}")
+            } else {
+                format!("{vpath}/{name}")
+            };
             let meta = std::fs::symlink_metadata(&full).map_err(|e| Error::io(full.display(), e))?;
             let ft = meta.file_type();
             let mode = meta.mode() & 0o7777;
@@ -466,17 +528,31 @@ pub fn index_directory(root: &Path, interest: &dyn Interest, ctx: &WalkContext<'
             if kind == EntryKind::File {
                 let want = interest.want(&path, size, mode);
                 if want != Want::Skip && size > ctx.limits.max_file_bytes {
-                    idx.warnings.push(format!("{path}: {size} bytes, larger than the inspection limit; not read"));
+                    idx.warnings.push(format!(
+                        "{path}: {size} bytes, larger than the inspection limit; not read"
+                    ));
                 } else if want != Want::Skip {
                     if !ctx.budget.charge(size, ctx.limits.max_expanded_bytes) {
-                        return Err(Error::TooLarge { location: ctx.location.to_string(), limit: ctx.limits.max_expanded_bytes });
+                        return Err(Error::TooLarge {
+                            location: ctx.location.to_string(),
+                            limit: ctx.limits.max_expanded_bytes,
+                        });
                     }
                     let data = match std::fs::read(&full) {
                         Ok(d) => d,
                         // Unreadable files (permissions) are recorded without content.
                         Err(e) => {
                             idx.warnings.push(format!("{path}: {e}"));
-                            idx.entries.push(Entry { path, kind, mode, uid: meta.uid() as u64, gid: meta.gid() as u64, size, content: None, inspected });
+                            idx.entries.push(Entry {
+                                path,
+                                kind,
+                                mode,
+                                uid: meta.uid() as u64,
+                                gid: meta.gid() as u64,
+                                size,
+                                content: None,
+                                inspected,
+                            });
                             continue;
                         }
                     };
@@ -487,7 +563,16 @@ pub fn index_directory(root: &Path, interest: &dyn Interest, ctx: &WalkContext<'
                     }
                 }
             }
-            idx.entries.push(Entry { path, kind, mode, uid: meta.uid() as u64, gid: meta.gid() as u64, size, content, inspected });
+            idx.entries.push(Entry {
+                path,
+                kind,
+                mode,
+                uid: meta.uid() as u64,
+                gid: meta.gid() as u64,
+                size,
+                content,
+                inspected,
+            });
         }
     }
     Ok(idx)

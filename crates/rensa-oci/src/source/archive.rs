@@ -50,7 +50,8 @@ impl TarIndex {
         let mut members = HashMap::new();
         let entries = archive.entries().map_err(|e| Error::io(&location, e))?;
         for entry in entries {
-            let entry = entry.map_err(|e| Error::malformed(&location, format!("corrupt tar archive: {e}")))?;
+            let entry =
+                entry.map_err(|e| Error::malformed(&location, format!("corrupt tar archive: {e}")))?;
             let name = normalize_member(&String::from_utf8_lossy(&entry.path_bytes()));
             let kind = entry.header().entry_type();
             let member = if kind.is_symlink() || kind.is_hard_link() {
@@ -68,13 +69,20 @@ impl TarIndex {
                 };
                 Member::Link(normalize_member(&base))
             } else if kind.is_file() {
-                Member::File { offset: entry.raw_file_position(), size: entry.size() }
+                Member::File {
+                    offset: entry.raw_file_position(),
+                    size: entry.size(),
+                }
             } else {
                 continue;
             };
             members.insert(name, member);
         }
-        Ok(TarIndex { path: path.to_path_buf(), location, members })
+        Ok(TarIndex {
+            path: path.to_path_buf(),
+            location,
+            members,
+        })
     }
 
     fn lookup(&self, name: &str) -> Option<(u64, u64)> {
@@ -89,11 +97,20 @@ impl TarIndex {
     }
 
     fn open(&self, name: &str) -> Result<Option<(Box<dyn Read + Send + '_>, u64)>> {
-        let Some((offset, size)) = self.lookup(name) else { return Ok(None) };
+        let Some((offset, size)) = self.lookup(name) else {
+            return Ok(None);
+        };
         let mut f = File::open(&self.path).map_err(|e| Error::io(&self.location, e))?;
-        f.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(&self.location, e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::io(&self.location, e))?;
         let r = BufReader::with_capacity(256 << 10, f).take(size);
-        Ok(Some((Box::new(TruncationCheck { inner: r, remaining: size }), size)))
+        Ok(Some((
+            Box::new(TruncationCheck {
+                inner: r,
+                remaining: size,
+            }),
+            size,
+        )))
     }
 }
 
@@ -107,7 +124,10 @@ impl<R: Read> Read for TruncationCheck<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n == 0 && self.remaining > 0 && !buf.is_empty() {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "archive member is truncated"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "archive member is truncated",
+            ));
         }
         self.remaining -= n as u64;
         Ok(n)
@@ -190,12 +210,17 @@ impl DockerArchive {
         let entries: Vec<DockerArchiveEntry> = parse_json(&data, &format!("{location}: manifest.json"))?;
         let entry = match name {
             Some(n) => {
-                let wanted = if n.contains(':') { n.to_string() } else { format!("{n}:latest") };
+                let wanted = if n.contains(':') {
+                    n.to_string()
+                } else {
+                    format!("{n}:latest")
+                };
                 entries
                     .iter()
                     .find(|e| {
                         e.repo_tags.as_ref().is_some_and(|t| {
-                            t.iter().any(|t| *t == wanted || t.ends_with(&format!("/{wanted}")))
+                            t.iter()
+                                .any(|t| *t == wanted || t.ends_with(&format!("/{wanted}")))
                         })
                     })
                     .ok_or_else(|| Error::NotFound {
@@ -205,11 +230,16 @@ impl DockerArchive {
             }
             None if entries.len() == 1 => &entries[0],
             None if entries.is_empty() => {
-                return Err(Error::NotFound { location, reason: "manifest.json lists no images".into() });
+                return Err(Error::NotFound {
+                    location,
+                    reason: "manifest.json lists no images".into(),
+                });
             }
             None => {
-                let names: Vec<String> =
-                    entries.iter().flat_map(|e| e.repo_tags.clone().unwrap_or_default()).collect();
+                let names: Vec<String> = entries
+                    .iter()
+                    .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
+                    .collect();
                 return Err(Error::NotFound {
                     location,
                     reason: format!(
@@ -262,10 +292,13 @@ impl DockerArchive {
         for (member, diff) in entry.layers.iter().zip(diff_ids) {
             let diff_id = Digest::parse(diff)
                 .map_err(|_| Error::malformed(&location, format!("invalid diff_id {diff:?}")))?;
-            let size = index.lookup(member).map(|(_, s)| s).ok_or_else(|| Error::MissingBlob {
-                location: location.clone(),
-                digest: member.clone(),
-            })?;
+            let size = index
+                .lookup(member)
+                .map(|(_, s)| s)
+                .ok_or_else(|| Error::MissingBlob {
+                    location: location.clone(),
+                    digest: member.clone(),
+                })?;
             // Docker 25+ names blobs by digest; classic layers are uncompressed, so their digest is the diff_id.
             let blob_digest = digest_from_member(member).unwrap_or_else(|| diff_id.clone());
             layers.push(Layer {
@@ -285,7 +318,11 @@ impl DockerArchive {
             config,
             layers,
         };
-        Ok(DockerArchive { index, image, layer_members })
+        Ok(DockerArchive {
+            index,
+            image,
+            layer_members,
+        })
     }
 }
 
@@ -299,7 +336,11 @@ impl ImageSource for DockerArchive {
             location: self.index.location.clone(),
             digest: member.clone(),
         })?;
-        Ok(LayerData::Stream(Box::new(VerifyingReader::new(r, digest.clone(), Some(size)))))
+        Ok(LayerData::Stream(Box::new(VerifyingReader::new(
+            r,
+            digest.clone(),
+            Some(size),
+        ))))
     }
     fn location(&self) -> &str {
         &self.index.location

@@ -25,7 +25,10 @@ pub(crate) trait BlobStore: Send + Sync {
         let path = format!("blobs/{}/{}", digest.algorithm_name(), digest.hex());
         match self.open_file(&path)? {
             Some((r, _)) => Ok(Box::new(VerifyingReader::new(r, digest.clone(), size))),
-            None => Err(Error::MissingBlob { location: self.location().to_string(), digest: digest.to_string() }),
+            None => Err(Error::MissingBlob {
+                location: self.location().to_string(),
+                digest: digest.to_string(),
+            }),
         }
     }
 
@@ -34,7 +37,10 @@ pub(crate) trait BlobStore: Send + Sync {
         let path = format!("blobs/{}/{}", digest.algorithm_name(), digest.hex());
         match self.open_file(&path)? {
             Some((r, _)) => read_verified(r, digest, size, self.location()),
-            None => Err(Error::MissingBlob { location: self.location().to_string(), digest: digest.to_string() }),
+            None => Err(Error::MissingBlob {
+                location: self.location().to_string(),
+                digest: digest.to_string(),
+            }),
         }
     }
 }
@@ -70,7 +76,11 @@ pub(crate) fn pick_platform<'a>(
         return Ok(d);
     }
     // Entries without any platform (single-image indexes) are taken when there is exactly one.
-    let unplatformed: Vec<&Descriptor> = candidates.iter().copied().filter(|d| d.platform.is_none()).collect();
+    let unplatformed: Vec<&Descriptor> = candidates
+        .iter()
+        .copied()
+        .filter(|d| d.platform.is_none())
+        .collect();
     if unplatformed.len() == 1 && candidates.len() == 1 {
         return Ok(unplatformed[0]);
     }
@@ -84,7 +94,10 @@ pub(crate) fn pick_platform<'a>(
         .collect();
     Err(Error::NotFound {
         location: location.to_string(),
-        reason: format!("no image for platform {platform} (available: {})", available.join(", ")),
+        reason: format!(
+            "no image for platform {platform} (available: {})",
+            available.join(", ")
+        ),
     })
 }
 
@@ -111,7 +124,10 @@ pub(crate) fn resolve(
     let top: &Descriptor = match tag {
         Some(t) => {
             let found = index.manifests.iter().find(|d| {
-                d.annotations.as_ref().and_then(|a| a.get(REF_NAME)).is_some_and(|n| n == t)
+                d.annotations
+                    .as_ref()
+                    .and_then(|a| a.get(REF_NAME))
+                    .is_some_and(|n| n == t)
             });
             tags.push(t.to_string());
             found.ok_or_else(|| {
@@ -134,7 +150,10 @@ pub(crate) fn resolve(
             d
         }
         None if index.manifests.is_empty() => {
-            return Err(Error::NotFound { location, reason: "index.json lists no images".into() });
+            return Err(Error::NotFound {
+                location,
+                reason: "index.json lists no images".into(),
+            });
         }
         None => {
             // Several entries: an index of platforms is resolved by platform; several tags need a choice.
@@ -167,7 +186,11 @@ fn resolve_descriptor(
     let location = store.location().to_string();
     let digest = descriptor_digest(desc, &location)?;
     let data = store.read_blob(&digest, size_of(desc))?;
-    let mt = if desc.media_type.is_empty() { sniff_media_type(&data) } else { desc.media_type.clone() };
+    let mt = if desc.media_type.is_empty() {
+        sniff_media_type(&data)
+    } else {
+        desc.media_type.clone()
+    };
     if media_type::is_index(&mt) {
         if depth > 2 {
             return Err(Error::malformed(&location, "image indexes nested too deeply"));
@@ -177,7 +200,10 @@ fn resolve_descriptor(
         return resolve_descriptor(store, name, kind, chosen, platform, tags, depth + 1);
     }
     if !media_type::is_manifest(&mt) {
-        return Err(Error::UnsupportedMediaType { location, media_type: mt });
+        return Err(Error::UnsupportedMediaType {
+            location,
+            media_type: mt,
+        });
     }
     let manifest: Manifest = parse_json(&data, &format!("{location}: manifest {digest}"))?;
     let (config_digest, config) = read_config(store, &manifest, &location)?;
@@ -202,7 +228,10 @@ pub(crate) fn read_config(
     let cfg_digest = descriptor_digest(&manifest.config, location)?;
     let cfg_mt = &manifest.config.media_type;
     if !(cfg_mt.is_empty() || cfg_mt == media_type::OCI_CONFIG || cfg_mt == media_type::DOCKER_CONFIG) {
-        return Err(Error::UnsupportedMediaType { location: location.to_string(), media_type: cfg_mt.clone() });
+        return Err(Error::UnsupportedMediaType {
+            location: location.to_string(),
+            media_type: cfg_mt.clone(),
+        });
     }
     let data = store.read_blob(&cfg_digest, size_of(&manifest.config))?;
     let config: ImageConfig = parse_json(&data, &format!("{location}: config {cfg_digest}"))?;
@@ -210,12 +239,20 @@ pub(crate) fn read_config(
 }
 
 /// The layers of a manifest, checked against the config's diff IDs.
-pub(crate) fn manifest_layers(manifest: &Manifest, config: &ImageConfig, location: &str) -> Result<Vec<Layer>> {
+pub(crate) fn manifest_layers(
+    manifest: &Manifest,
+    config: &ImageConfig,
+    location: &str,
+) -> Result<Vec<Layer>> {
     let diff_ids = &config.rootfs.diff_ids;
     if !diff_ids.is_empty() && diff_ids.len() != manifest.layers.len() {
         return Err(Error::malformed(
             location,
-            format!("manifest has {} layers but the config lists {} diff_ids", manifest.layers.len(), diff_ids.len()),
+            format!(
+                "manifest has {} layers but the config lists {} diff_ids",
+                manifest.layers.len(),
+                diff_ids.len()
+            ),
         ));
     }
     manifest
@@ -256,8 +293,12 @@ fn sniff_media_type(data: &[u8]) -> String {
         config: Option<serde_json::Value>,
     }
     match serde_json::from_slice::<Probe>(data) {
-        Ok(Probe { media_type: Some(mt), .. }) => mt,
-        Ok(Probe { manifests: Some(_), .. }) => media_type::OCI_INDEX.to_string(),
+        Ok(Probe {
+            media_type: Some(mt), ..
+        }) => mt,
+        Ok(Probe {
+            manifests: Some(_), ..
+        }) => media_type::OCI_INDEX.to_string(),
         Ok(Probe { config: Some(_), .. }) => media_type::OCI_MANIFEST.to_string(),
         _ => String::new(),
     }
@@ -295,7 +336,10 @@ fn open_in_dir(root: &Path, path: &str) -> Result<Option<(Box<dyn Read + Send + 
         return Err(Error::malformed(full.display(), "not a regular file"));
     }
     let f = File::open(&full).map_err(|e| Error::io(full.display(), e))?;
-    Ok(Some((Box::new(std::io::BufReader::with_capacity(256 << 10, f)), meta.len())))
+    Ok(Some((
+        Box::new(std::io::BufReader::with_capacity(256 << 10, f)),
+        meta.len(),
+    )))
 }
 
 impl OciLayout {
@@ -303,13 +347,19 @@ impl OciLayout {
     pub fn open(root: &Path, tag: Option<&str>, platform: &Platform) -> Result<Self> {
         let location = root.display().to_string();
         if !root.is_dir() {
-            return Err(Error::io(&location, std::io::Error::from(std::io::ErrorKind::NotFound)));
+            return Err(Error::io(
+                &location,
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
         }
         let name = match tag {
             Some(t) => format!("oci:{location}:{t}"),
             None => format!("oci:{location}"),
         };
-        let store = DirStore { root: root.to_path_buf(), location };
+        let store = DirStore {
+            root: root.to_path_buf(),
+            location,
+        };
         let image = resolve(&store, &name, SourceKind::OciLayout, tag, platform)?;
         Ok(OciLayout { store, image })
     }

@@ -28,9 +28,18 @@ impl Rootfs {
             config_digest: None,
             tags: Vec::new(),
             config: ImageConfig::default(),
-            layers: vec![Layer { digest: None, diff_id: None, media_type: String::new(), size: None }],
+            layers: vec![Layer {
+                digest: None,
+                diff_id: None,
+                media_type: String::new(),
+                size: None,
+            }],
         };
-        Ok(Rootfs { root: root.to_path_buf(), location, image })
+        Ok(Rootfs {
+            root: root.to_path_buf(),
+            location,
+            image,
+        })
     }
 }
 
