@@ -81,7 +81,7 @@ pub fn catalog(source: &dyn ImageSource, options: &ReadOptions<'_>) -> Result<Sb
 
 /// Runs detectors over an already merged filesystem.
 pub fn catalog_tree(tree: &FileTree, image: &Image, detectors: &[Box<dyn Detector>]) -> Result<Sbom> {
-    let distro = os::detect(tree);
+    let distro = os::detect(tree)?;
     let ctx = Context {
         distro: distro.as_ref(),
     };

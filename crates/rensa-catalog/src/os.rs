@@ -97,8 +97,16 @@ fn text<'a>(tree: &'a FileTree, path: &str) -> Option<&'a str> {
     tree.read(path).and_then(|b| std::str::from_utf8(b).ok())
 }
 
-/// Finds the distribution of the image, if any.
-pub fn detect(tree: &FileTree) -> Option<Distro> {
+/// Finds the distribution of the image, if any. A release file that is a symlink loop is an error: the
+/// image is malformed, and guessing the distribution would give wrong package URLs and matches.
+pub fn detect(tree: &FileTree) -> Result<Option<Distro>, rensa_oci::Error> {
+    for path in FILES {
+        tree.resolve(path)?;
+    }
+    Ok(detect_distro(tree))
+}
+
+fn detect_distro(tree: &FileTree) -> Option<Distro> {
     for path in ["/etc/os-release", "/usr/lib/os-release"] {
         if let Some(t) = text(tree, path) {
             let kv = parse_os_release(t);
