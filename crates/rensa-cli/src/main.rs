@@ -114,6 +114,7 @@ fn open_options(a: &ImageArgs) -> Result<OpenOptions> {
             username: a.username.clone(),
             password: a.password.clone(),
             timeout_secs: a.timeout,
+            auth_file: None,
         },
     })
 }

@@ -1,9 +1,38 @@
 //! Images in a registry (Registry HTTP API v2 / OCI distribution).
+//!
+//! Opening an image fetches its manifest (resolving an index or manifest list by platform) and config,
+//! checking each against its digest; layers are streamed from the registry when the walk asks for them,
+//! through a [`VerifyingReader`] that fails at the end of a blob whose content does not match its digest.
+//! Authentication follows the registry's `WWW-Authenticate` challenge: basic, or a bearer token from the
+//! token server it names (see [`auth`]).
 
+pub mod auth;
+mod client;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use ureq::http::StatusCode;
+
+use self::client::Client;
+use crate::digest::{Digest, VerifyingReader};
 use crate::error::{Error, Result};
-use crate::image::{Image, ImageSource, LayerData};
+use crate::image::{Image, ImageSource, LayerData, SourceKind};
 use crate::reference::RegistryRef;
-use crate::source::OpenOptions;
+use crate::source::layout::{descriptor_digest, manifest_layers, pick_platform};
+use crate::source::{MAX_JSON_BYTES, OpenOptions, parse_json, read_verified};
+use crate::spec::{ImageConfig, Index, Manifest, media_type};
+
+pub use self::client::{DEFAULT_TIMEOUT_SECS, api_host};
+
+/// The manifest media types asked for, in the `Accept` header of manifest requests.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+     application/vnd.oci.image.manifest.v1+json, \
+     application/vnd.docker.distribution.manifest.list.v2+json, \
+     application/vnd.docker.distribution.manifest.v2+json";
+
+/// How deep indexes may nest (an index of indexes of manifests is already unusual).
+const MAX_INDEX_DEPTH: usize = 3;
 
 /// How to connect to registries.
 #[derive(Debug, Clone, Default)]
@@ -18,18 +47,221 @@ pub struct RegistryOptions {
     pub password: Option<String>,
     /// Per-request timeout in seconds (0 = default).
     pub timeout_secs: u64,
+    /// The Docker `config.json` whose `auths` give credentials when no user name is given
+    /// (`None`: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`).
+    pub auth_file: Option<PathBuf>,
 }
 
 /// An image pulled (manifest and config) from a registry; layers are streamed on demand.
 pub struct RegistrySource {
     image: Image,
     location: String,
+    client: Client,
+}
+
+/// A fetched manifest or index.
+struct Fetched {
+    digest: Digest,
+    media_type: String,
+    data: Vec<u8>,
 }
 
 impl RegistrySource {
     /// Resolves a registry reference (tag or digest, platform) to an image.
-    pub fn open(reference: &RegistryRef, _options: &OpenOptions) -> Result<Self> {
-        Err(Error::Registry { registry: reference.registry.clone(), reason: "registry pulls are not implemented yet".into() })
+    pub fn open(reference: &RegistryRef, options: &OpenOptions) -> Result<Self> {
+        let client = Client::new(reference, &options.registry)?;
+        let location = format!("{}/{}", reference.registry, reference.repository);
+        let mut source = RegistrySource {
+            image: placeholder(reference),
+            location,
+            client,
+        };
+        let mut fetched = source.fetch_manifest(&reference.reference(), reference.digest.as_ref())?;
+        let mut depth = 0;
+        while media_type::is_index(&fetched.media_type) {
+            depth += 1;
+            if depth > MAX_INDEX_DEPTH {
+                return Err(Error::malformed(
+                    &source.location,
+                    "image indexes nested too deeply",
+                ));
+            }
+            let what = format!("{}: index {}", source.location, fetched.digest);
+            let index: Index = parse_json(&fetched.data, &what)?;
+            let chosen = pick_platform(&index.manifests, &options.platform, &source.location)?;
+            let digest = descriptor_digest(chosen, &source.location)?;
+            fetched = source.fetch_manifest(&digest.to_string(), Some(&digest))?;
+        }
+        if !media_type::is_manifest(&fetched.media_type) {
+            return Err(Error::UnsupportedMediaType {
+                location: source.location.clone(),
+                media_type: fetched.media_type,
+            });
+        }
+        let what = format!("{}: manifest {}", source.location, fetched.digest);
+        let manifest: Manifest = parse_json(&fetched.data, &what)?;
+        let config_digest = descriptor_digest(&manifest.config, &source.location)?;
+        let config_mt = &manifest.config.media_type;
+        if !(config_mt.is_empty()
+            || config_mt == media_type::OCI_CONFIG
+            || config_mt == media_type::DOCKER_CONFIG)
+        {
+            return Err(Error::UnsupportedMediaType {
+                location: source.location.clone(),
+                media_type: config_mt.clone(),
+            });
+        }
+        let size = u64::try_from(manifest.config.size).ok().filter(|s| *s > 0);
+        let reader = source.open_blob(&config_digest, "config")?;
+        let data = read_verified(reader, &config_digest, size, &source.location)?;
+        let config: ImageConfig = parse_json(&data, &format!("{}: config {config_digest}", source.location))?;
+        let layers = manifest_layers(&manifest, &config, &source.location)?;
+        source.image = Image {
+            manifest_digest: Some(fetched.digest),
+            config_digest: Some(config_digest),
+            config,
+            layers,
+            ..source.image
+        };
+        Ok(source)
+    }
+
+    /// Fetches a manifest or index by tag or digest and checks its digest: against `expected` when
+    /// pulling by digest, else against the registry's `Docker-Content-Digest` header when it sends one.
+    fn fetch_manifest(&self, reference: &str, expected: Option<&Digest>) -> Result<Fetched> {
+        let what = format!("manifest {}:{reference}", self.location);
+        let response = self
+            .client
+            .get(&format!("manifests/{reference}"), Some(MANIFEST_ACCEPT), &what)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(self
+                .client
+                .status_error(response, &what, Client::status_hint(status)));
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let stated_digest = header("docker-content-digest");
+        let mut data = Vec::new();
+        response
+            .into_body()
+            .into_reader()
+            .take(MAX_JSON_BYTES + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| self.client.error(format!("{what}: reading failed: {e}")))?;
+        if data.len() as u64 > MAX_JSON_BYTES {
+            return Err(Error::malformed(
+                &self.location,
+                format!("{what} is larger than {MAX_JSON_BYTES} bytes"),
+            ));
+        }
+        let expected = match expected {
+            Some(d) => Some(d.clone()),
+            None => match stated_digest.as_deref().map(Digest::parse) {
+                Some(Ok(d)) => Some(d),
+                Some(Err(_)) => {
+                    return Err(self.client.error(format!(
+                        "{what}: invalid Docker-Content-Digest header {:?}",
+                        stated_digest.unwrap_or_default()
+                    )));
+                }
+                None => None,
+            },
+        };
+        let digest = match expected {
+            Some(expected) => {
+                let mut hasher = expected.hasher();
+                hasher.update(&data);
+                let actual = hasher.finish();
+                if actual != expected {
+                    return Err(Error::DigestMismatch {
+                        location: self.location.clone(),
+                        expected: expected.to_string(),
+                        actual: actual.to_string(),
+                    });
+                }
+                expected
+            }
+            None => Digest::sha256_of(&data),
+        };
+        let media_type = manifest_media_type(&data, &content_type);
+        Ok(Fetched {
+            digest,
+            media_type,
+            data,
+        })
+    }
+
+    /// Opens a blob for reading, verifying it against `digest` as it is read; `what` names it for messages.
+    fn open_blob(&self, digest: &Digest, what: &str) -> Result<Box<dyn Read + Send + 'static>> {
+        let what = format!("{what} blob {digest} of {}", self.location);
+        let response = self.client.get(&format!("blobs/{digest}"), None, &what)?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            return Err(Error::MissingBlob {
+                location: self.location.clone(),
+                digest: digest.to_string(),
+            });
+        }
+        if !status.is_success() {
+            return Err(self
+                .client
+                .status_error(response, &what, Client::status_hint(status)));
+        }
+        Ok(Box::new(response.into_body().into_reader()))
+    }
+}
+
+/// The image before its manifest is read: name and tag only.
+fn placeholder(reference: &RegistryRef) -> Image {
+    Image {
+        name: reference.to_string(),
+        kind: SourceKind::Registry,
+        manifest_digest: None,
+        config_digest: None,
+        tags: reference.tag.iter().cloned().collect(),
+        config: ImageConfig::default(),
+        layers: Vec::new(),
+    }
+}
+
+/// The media type of a manifest-like document: its own `mediaType`, else a known `Content-Type`, else
+/// a guess from its shape (`manifests` → index, `config` → manifest).
+fn manifest_media_type(data: &[u8], content_type: &str) -> String {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Probe {
+        #[serde(default)]
+        media_type: Option<String>,
+        #[serde(default)]
+        manifests: Option<serde_json::Value>,
+        #[serde(default)]
+        config: Option<serde_json::Value>,
+    }
+    let probe = serde_json::from_slice::<Probe>(data).ok();
+    if let Some(mt) = probe
+        .as_ref()
+        .and_then(|p| p.media_type.clone())
+        .filter(|m| !m.is_empty())
+    {
+        return mt;
+    }
+    let content_type = content_type.split(';').next().unwrap_or("").trim();
+    if media_type::is_index(content_type) || media_type::is_manifest(content_type) {
+        return content_type.to_string();
+    }
+    match probe {
+        Some(Probe {
+            manifests: Some(_), ..
+        }) => media_type::OCI_INDEX.to_string(),
+        Some(Probe { config: Some(_), .. }) => media_type::OCI_MANIFEST.to_string(),
+        _ => content_type.to_string(),
     }
 }
 
@@ -37,10 +269,59 @@ impl ImageSource for RegistrySource {
     fn image(&self) -> &Image {
         &self.image
     }
-    fn open_layer(&self, _index: usize) -> Result<LayerData<'_>> {
-        Err(Error::Registry { registry: self.location.clone(), reason: "not implemented".into() })
+    fn open_layer(&self, index: usize) -> Result<LayerData<'_>> {
+        let layer = self.image.layers.get(index).ok_or_else(|| {
+            Error::malformed(
+                &self.location,
+                format!("no layer {index} (the image has {})", self.image.layers.len()),
+            )
+        })?;
+        let digest = layer
+            .digest
+            .as_ref()
+            .ok_or_else(|| Error::malformed(&self.location, format!("layer {index} has no digest")))?;
+        let reader = self.open_blob(digest, "layer")?;
+        Ok(LayerData::Stream(Box::new(VerifyingReader::new(
+            reader,
+            digest.clone(),
+            layer.size,
+        ))))
     }
     fn location(&self) -> &str {
         &self.location
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_type_sources() {
+        let oci =
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{}}"#;
+        assert_eq!(
+            manifest_media_type(oci, "application/json"),
+            media_type::OCI_MANIFEST
+        );
+        let bare_index = br#"{"schemaVersion":2,"manifests":[]}"#;
+        assert_eq!(
+            manifest_media_type(bare_index, media_type::DOCKER_LIST),
+            media_type::DOCKER_LIST
+        );
+        assert_eq!(
+            manifest_media_type(bare_index, "application/json"),
+            media_type::OCI_INDEX
+        );
+        let bare_manifest = br#"{"schemaVersion":2,"config":{},"layers":[]}"#;
+        assert_eq!(manifest_media_type(bare_manifest, ""), media_type::OCI_MANIFEST);
+        let schema1 = br#"{"schemaVersion":1,"fsLayers":[]}"#;
+        assert_eq!(
+            manifest_media_type(
+                schema1,
+                "application/vnd.docker.distribution.manifest.v1+prettyjws"
+            ),
+            "application/vnd.docker.distribution.manifest.v1+prettyjws"
+        );
     }
 }

@@ -1,0 +1,376 @@
+//! A blocking HTTP client for one repository of a registry: TLS roots, timeouts, and the authentication
+//! dance (anonymous first, then basic or a bearer token as the registry's challenge asks, retried once).
+
+use std::io::Read;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ureq::http::{Response, StatusCode};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::{Agent, Body};
+
+use super::RegistryOptions;
+use super::auth::{self, Challenge, Credentials, TokenResponse};
+use crate::error::{Error, Result};
+use crate::reference::RegistryRef;
+
+/// The timeout used when the options say 0.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// How much of an error response's body is read for its message.
+const MAX_ERROR_BODY: u64 = 64 << 10;
+
+/// The API host for a registry name: Docker Hub's `docker.io` is served by `registry-1.docker.io`.
+pub fn api_host(registry: &str) -> &str {
+    match registry {
+        "docker.io" | "index.docker.io" => "registry-1.docker.io",
+        other => other,
+    }
+}
+
+/// A client for the `/v2/REPOSITORY/…` endpoints of one registry.
+pub(crate) struct Client {
+    agent: Agent,
+    /// The registry as the user named it, for messages.
+    registry: String,
+    /// `https://HOST` or `http://HOST`.
+    base: String,
+    repository: String,
+    credentials: Option<Credentials>,
+    /// The `Authorization` value that worked last (basic or bearer), sent with every request.
+    authorization: Mutex<Option<String>>,
+    timeout: Duration,
+}
+
+impl Client {
+    /// Sets up TLS, timeouts and credentials for `reference`'s registry.
+    pub(crate) fn new(reference: &RegistryRef, options: &RegistryOptions) -> Result<Self> {
+        let registry = reference.registry.clone();
+        let secs = if options.timeout_secs == 0 {
+            DEFAULT_TIMEOUT_SECS
+        } else {
+            options.timeout_secs
+        };
+        let timeout = Duration::from_secs(secs);
+        let mut tls = TlsConfig::builder();
+        if let Some(path) = &options.ca_file {
+            tls = tls.root_certs(root_certs(path)?);
+        }
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(format!("rensa/{}", env!("CARGO_PKG_VERSION")))
+            .timeout_resolve(Some(timeout))
+            .timeout_connect(Some(timeout))
+            .timeout_send_request(Some(timeout))
+            .timeout_recv_response(Some(timeout))
+            .timeout_per_read(Some(timeout))
+            .tls_config(tls.build())
+            .build()
+            .into();
+        let credentials = credentials(&registry, options)?;
+        let scheme = if options.insecure { "http" } else { "https" };
+        Ok(Client {
+            agent,
+            base: format!("{scheme}://{}", api_host(&registry)),
+            registry,
+            repository: reference.repository.clone(),
+            credentials,
+            authorization: Mutex::new(None),
+            timeout,
+        })
+    }
+
+    /// An [`Error::Registry`] for this registry.
+    pub(crate) fn error(&self, reason: impl Into<String>) -> Error {
+        Error::Registry {
+            registry: self.registry.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// `GET /v2/REPOSITORY/PATH`, authenticating as the registry asks. Any status is returned except a
+    /// 401 that persists after authenticating, which is an error; `what` names the object for messages.
+    pub(crate) fn get(&self, path: &str, accept: Option<&str>, what: &str) -> Result<Response<Body>> {
+        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
+        let mut refreshed = false;
+        loop {
+            let sent = self
+                .authorization
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let response = self.send(&url, accept, sent.as_deref())?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            let challenge = response
+                .headers()
+                .get_all("www-authenticate")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .filter_map(Challenge::parse)
+                .max_by_key(|c| matches!(c, Challenge::Bearer { .. }));
+            let Some(challenge) = challenge else {
+                return Err(self.status_error(response, what, "no supported WWW-Authenticate challenge"));
+            };
+            if refreshed {
+                let hint = match (&challenge, &self.credentials) {
+                    (Challenge::Bearer { error: Some(e), .. }, _) if e == "insufficient_scope" => {
+                        "the token does not grant pull access to this repository".to_string()
+                    }
+                    (_, Some(c)) => {
+                        format!("user {:?} was refused (wrong user name or password?)", c.username)
+                    }
+                    (_, None) => {
+                        "the registry requires credentials (--username and --password, or docker login)"
+                            .to_string()
+                    }
+                };
+                return Err(self.status_error(response, what, &hint));
+            }
+            let header = match challenge {
+                Challenge::Basic { .. } => match &self.credentials {
+                    Some(c) => c.basic_header(),
+                    None => {
+                        return Err(self.status_error(
+                            response,
+                            what,
+                            "the registry requires a user name and password (--username and --password, \
+                             or docker login)",
+                        ));
+                    }
+                },
+                Challenge::Bearer {
+                    realm,
+                    service,
+                    scope,
+                    ..
+                } => {
+                    let scope = scope.unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+                    format!("Bearer {}", self.fetch_token(&realm, service.as_deref(), &scope)?)
+                }
+            };
+            *self.authorization.lock().unwrap_or_else(|e| e.into_inner()) = Some(header);
+            refreshed = true;
+        }
+    }
+
+    /// Asks a token server for a bearer token, with basic credentials when there are any.
+    fn fetch_token(&self, realm: &str, service: Option<&str>, scope: &str) -> Result<String> {
+        if !(realm.starts_with("https://") || realm.starts_with("http://")) {
+            return Err(self.error(format!("token realm {realm:?} is not an http(s) URL")));
+        }
+        let mut request = self.agent.get(realm);
+        if let Some(s) = service {
+            request = request.query("service", s);
+        }
+        request = request.query("scope", scope);
+        if let Some(c) = &self.credentials {
+            request = request.header("Authorization", c.basic_header());
+        }
+        let response = request.call().map_err(|e| self.transport_error(realm, e))?;
+        let status = response.status();
+        if !status.is_success() {
+            let hint = match (status, &self.credentials) {
+                (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, Some(c)) => {
+                    format!("user {:?} was refused (wrong user name or password?)", c.username)
+                }
+                (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, None) => {
+                    "anonymous access was refused; give --username and --password".to_string()
+                }
+                _ => "the token server failed".to_string(),
+            };
+            return Err(self.status_error(response, &format!("token from {realm}"), &hint));
+        }
+        let mut data = Vec::new();
+        response
+            .into_body()
+            .into_reader()
+            .take(crate::source::MAX_JSON_BYTES)
+            .read_to_end(&mut data)
+            .map_err(|e| self.error(format!("token from {realm}: reading the answer failed: {e}")))?;
+        let token: TokenResponse = serde_json::from_slice(&data)
+            .map_err(|e| self.error(format!("token from {realm}: not a token response: {e}")))?;
+        token
+            .into_token()
+            .ok_or_else(|| self.error(format!("token from {realm}: the answer holds no token")))
+    }
+
+    fn send(&self, url: &str, accept: Option<&str>, authorization: Option<&str>) -> Result<Response<Body>> {
+        let mut request = self.agent.get(url);
+        if let Some(a) = accept {
+            request = request.header("Accept", a);
+        }
+        if let Some(a) = authorization {
+            request = request.header("Authorization", a);
+        }
+        request.call().map_err(|e| self.transport_error(url, e))
+    }
+
+    /// An error for a request that got no HTTP answer (connection, TLS, timeout).
+    pub(crate) fn transport_error(&self, url: &str, e: ureq::Error) -> Error {
+        let reason = match &e {
+            ureq::Error::Timeout(kind) => {
+                format!(
+                    "GET {url}: no answer within {} s (timeout: {kind})",
+                    self.timeout.as_secs()
+                )
+            }
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => format!(
+                "GET {url}: TLS failed: {e} (a private CA needs --ca-file; a plain-HTTP registry needs --insecure)"
+            ),
+            ureq::Error::Protocol(_) if url.starts_with("https://") => {
+                format!("GET {url}: {e} (does the registry speak plain HTTP? then use --insecure)")
+            }
+            ureq::Error::HostNotFound => format!("GET {url}: host not found"),
+            ureq::Error::ConnectionFailed => format!("GET {url}: connection failed"),
+            _ => format!("GET {url}: {e}"),
+        };
+        self.error(reason)
+    }
+
+    /// An error for an unexpected status, with the registry's own error codes and a hint.
+    pub(crate) fn status_error(&self, response: Response<Body>, what: &str, hint: &str) -> Error {
+        let status = response.status();
+        let mut data = Vec::new();
+        // The body only adds detail; a failure to read it leaves the status alone to speak.
+        let _ = response
+            .into_body()
+            .into_reader()
+            .take(MAX_ERROR_BODY)
+            .read_to_end(&mut data);
+        let detail = registry_error_detail(&data);
+        let mut reason = format!("{what}: {status}");
+        if !detail.is_empty() {
+            reason.push_str(&format!(" ({detail})"));
+        }
+        if !hint.is_empty() {
+            reason.push_str(": ");
+            reason.push_str(hint);
+        }
+        self.error(reason)
+    }
+
+    /// The hint for a status that is not success.
+    pub(crate) fn status_hint(status: StatusCode) -> &'static str {
+        match status.as_u16() {
+            404 => "no such repository, tag or digest",
+            403 => "access denied",
+            429 => "too many requests; try again later",
+            500..=599 => "the registry failed (server error)",
+            _ => "",
+        }
+    }
+}
+
+/// `CODE: message` of each entry of a registry's `{"errors": [...]}` body, joined; empty otherwise.
+fn registry_error_detail(data: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Errors {
+        #[serde(default)]
+        errors: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(default)]
+        code: String,
+        #[serde(default)]
+        message: String,
+    }
+    match serde_json::from_slice::<Errors>(data) {
+        Ok(e) => e
+            .errors
+            .iter()
+            .map(|e| match (e.code.is_empty(), e.message.is_empty()) {
+                (false, false) => format!("{}: {}", e.code, e.message),
+                (false, true) => e.code.clone(),
+                _ => e.message.clone(),
+            })
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
+        Err(_) => String::new(),
+    }
+}
+
+/// The trusted roots: the CA file's certificates plus the bundled Mozilla roots.
+fn root_certs(path: &std::path::Path) -> Result<RootCerts> {
+    let pem = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+    let mut certs: Vec<Certificate<'static>> = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(Error::malformed(path.display(), format!("invalid PEM: {e}"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::malformed(
+            path.display(),
+            "no PEM certificate (-----BEGIN CERTIFICATE-----) found",
+        ));
+    }
+    certs.extend(
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|c| Certificate::from_der(c.as_ref())),
+    );
+    Ok(RootCerts::from(certs))
+}
+
+/// The credentials to use: the options' user name and password, else the Docker config's `auths`.
+fn credentials(registry: &str, options: &RegistryOptions) -> Result<Option<Credentials>> {
+    match (&options.username, &options.password) {
+        (Some(u), Some(p)) => {
+            return Ok(Some(Credentials {
+                username: u.clone(),
+                password: p.clone(),
+            }));
+        }
+        (Some(_), None) => {
+            return Err(Error::Registry {
+                registry: registry.to_string(),
+                reason: "a user name was given without a password (--password or RENSA_PASSWORD)".into(),
+            });
+        }
+        (None, Some(_)) => {
+            return Err(Error::Registry {
+                registry: registry.to_string(),
+                reason: "a password was given without a user name (--username)".into(),
+            });
+        }
+        (None, None) => {}
+    }
+    let path = match &options.auth_file {
+        Some(p) => p.clone(),
+        None => match auth::default_docker_config() {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    auth::docker_config_credentials(&path, registry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_host() {
+        assert_eq!(api_host("docker.io"), "registry-1.docker.io");
+        assert_eq!(api_host("index.docker.io"), "registry-1.docker.io");
+        assert_eq!(api_host("127.0.0.1:5000"), "127.0.0.1:5000");
+    }
+
+    #[test]
+    fn error_details() {
+        let body =
+            br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#;
+        assert_eq!(registry_error_detail(body), "MANIFEST_UNKNOWN: manifest unknown");
+        assert_eq!(registry_error_detail(b"<html>"), "");
+        assert_eq!(
+            registry_error_detail(br#"{"errors":[{"code":"A"},{"message":"m"}]}"#),
+            "A; m"
+        );
+    }
+}
