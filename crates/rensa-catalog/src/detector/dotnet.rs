@@ -1,21 +1,119 @@
-//! The `dotnet` detector (not implemented yet).
+//! The `dotnet` detector: NuGet packages of .NET applications, from their `*.deps.json`.
+//!
+//! `dotnet publish` writes `APP.deps.json` next to the application. Its `libraries` object is keyed by
+//! `Name/Version`; entries of `"type": "package"` are NuGet packages, while `project` (the application and
+//! its project references), `reference` and `runtimepack` entries are not. The package's `sha512` is kept
+//! as the `checksum` property.
 
 use rensa_oci::{FileTree, Want};
+use serde_json::Value;
 
 use crate::detector::{Context, Detected, Detector};
 use crate::error::Result;
+use crate::package::{Ecosystem, Package};
+use crate::purl::Purl;
 
-/// Detects dotnet packages.
+/// Detects .NET (NuGet) packages.
 pub struct Dotnet;
+
+/// The purl of a NuGet package.
+pub fn purl(name: &str, version: &str) -> String {
+    Purl::new("nuget", name).version(version).to_string()
+}
+
+/// Reads the NuGet packages of a `*.deps.json`.
+pub fn parse_deps(path: &str, data: &[u8]) -> std::result::Result<Vec<Package>, String> {
+    let v: Value =
+        serde_json::from_slice(data).map_err(|e| format!("{path}: invalid .NET deps.json: {e}"))?;
+    let Some(libraries) = v.get("libraries") else {
+        return if v.is_object() {
+            Ok(Vec::new())
+        } else {
+            Err(format!("{path}: invalid .NET deps.json: not a JSON object"))
+        };
+    };
+    let Some(libraries) = libraries.as_object() else {
+        return Err(format!(
+            "{path}: invalid .NET deps.json: \"libraries\" is not an object"
+        ));
+    };
+    let mut out = Vec::new();
+    for (key, lib) in libraries {
+        if lib.get("type").and_then(Value::as_str) != Some("package") {
+            continue;
+        }
+        let Some((name, version)) = key
+            .rsplit_once('/')
+            .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+        else {
+            continue;
+        };
+        let mut p = Package::new(Ecosystem::Nuget, name, version, path);
+        p.purl = purl(name, version);
+        if let Some(sha) = lib
+            .get("sha512")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            p.properties.insert("checksum".into(), sha.to_string());
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
 
 impl Detector for Dotnet {
     fn name(&self) -> &'static str {
         "dotnet"
     }
-    fn want(&self, _path: &str, _size: u64, _mode: u32) -> Want {
-        Want::Skip
+    fn want(&self, path: &str, _size: u64, _mode: u32) -> Want {
+        if path.ends_with(".deps.json") {
+            Want::Content
+        } else {
+            Want::Skip
+        }
     }
-    fn detect(&self, _tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
-        Ok(Detected::default())
+    fn detect(&self, tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
+        let mut out = Detected::default();
+        for (path, node) in tree.iter() {
+            if let (true, Some(data)) = (path.ends_with(".deps.json"), node.content.as_deref()) {
+                match parse_deps(path, data) {
+                    Ok(p) => out.packages.extend(p),
+                    Err(w) => out.warnings.push(w),
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_of_type_package_only() {
+        let json = br#"{"libraries": {
+            "app/1.0.0": {"type": "project", "serviceable": false, "sha512": ""},
+            "Newtonsoft.Json/13.0.3": {"type": "package", "serviceable": true, "sha512": "sha512-abc"},
+            "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.0": {"type": "runtimepack"},
+            "broken": {"type": "package"}
+        }}"#;
+        let p = parse_deps("/app/app.deps.json", json).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].purl, "pkg:nuget/Newtonsoft.Json@13.0.3");
+        assert_eq!(p[0].properties["checksum"], "sha512-abc");
+    }
+
+    #[test]
+    fn bad_input() {
+        assert!(
+            parse_deps("/a.deps.json", b"\x7fELF")
+                .unwrap_err()
+                .starts_with("/a.deps.json: invalid .NET deps.json")
+        );
+        assert!(parse_deps("/a.deps.json", br#"{"libraries": []}"#).is_err());
+        assert!(parse_deps("/a.deps.json", b"[]").is_err());
+        assert_eq!(parse_deps("/a.deps.json", b"{}").unwrap(), vec![]);
     }
 }
