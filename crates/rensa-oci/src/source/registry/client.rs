@@ -209,16 +209,21 @@ impl Client {
 
     /// An error for a request that got no HTTP answer (connection, TLS, timeout).
     pub(crate) fn transport_error(&self, url: &str, e: ureq::Error) -> Error {
+        let tls_failure = match &e {
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
+            ureq::Error::Io(io) => io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()),
+            _ => false,
+        };
         let reason = match &e {
+            _ if tls_failure => format!(
+                "GET {url}: TLS failed: {e} (a private CA needs --ca-file; a plain-HTTP registry needs --insecure)"
+            ),
             ureq::Error::Timeout(kind) => {
                 format!(
                     "GET {url}: no answer within {} s (timeout: {kind})",
                     self.timeout.as_secs()
                 )
             }
-            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => format!(
-                "GET {url}: TLS failed: {e} (a private CA needs --ca-file; a plain-HTTP registry needs --insecure)"
-            ),
             ureq::Error::Protocol(_) if url.starts_with("https://") => {
                 format!("GET {url}: {e} (does the registry speak plain HTTP? then use --insecure)")
             }
