@@ -41,8 +41,6 @@ pub(crate) struct Segment {
 #[derive(Debug)]
 pub(crate) struct Elf<'a> {
     data: &'a [u8],
-    /// Whether the file is 64-bit.
-    pub is64: bool,
     /// Whether the file is big-endian.
     pub big_endian: bool,
     sections: Vec<Section>,
@@ -193,7 +191,6 @@ impl<'a> Elf<'a> {
             .copied();
         Some(Elf {
             data,
-            is64,
             big_endian,
             sections,
             segments,
@@ -358,7 +355,7 @@ pub(crate) mod tests {
     fn sections_and_addresses() {
         let elf = build_elf64(&[(".data", 0x1000, b"hello world"), (".note", 0, b"xyz")]);
         let e = Elf::parse(&elf).unwrap();
-        assert!(e.is64 && !e.big_endian);
+        assert!(!e.big_endian);
         let s = e.section(".data").unwrap();
         assert_eq!(e.section_data(&s), Some(&b"hello world"[..]));
         assert_eq!(e.section_data(&e.section(".note").unwrap()), Some(&b"xyz"[..]));
