@@ -72,12 +72,35 @@ fn ruby_string(s: &str) -> Option<(String, &str)> {
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
         if c == '\\' {
-            if let Some((_, e)) = chars.next() {
-                out.push(match e {
+            match chars.next() {
+                Some((j, 'u')) if close == '"' => {
+                    // `\uXXXX` or `\u{X…}`: RubyGems writes non-ASCII author names this way.
+                    let after = &body[j + 1..];
+                    let (hex, skip) = match after.strip_prefix('{') {
+                        Some(r) => (
+                            r.split('}').next().unwrap_or(""),
+                            r.find('}').map_or(0, |k| k + 2),
+                        ),
+                        None => (after.get(..4).unwrap_or(""), 4),
+                    };
+                    match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                        Some(ch)
+                            if skip > 0 && !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                        {
+                            out.push(ch);
+                            for _ in 0..skip {
+                                chars.next();
+                            }
+                        }
+                        _ => out.push('u'),
+                    }
+                }
+                Some((_, e)) => out.push(match e {
                     'n' if close == '"' => '\n',
                     't' if close == '"' => '\t',
                     e => e,
-                });
+                }),
+                None => {}
             }
         } else if c == close {
             let rest = &body[i + c.len_utf8()..];
@@ -92,8 +115,7 @@ fn ruby_string(s: &str) -> Option<(String, &str)> {
 /// Every string literal in `s` (for arrays such as `["MIT".freeze, "Ruby".freeze]`).
 fn ruby_strings(mut s: &str) -> Vec<String> {
     let mut out = Vec::new();
-    loop {
-        let Some(i) = s.find(['"', '\'', '%']) else { break };
+    while let Some(i) = s.find(['"', '\'', '%']) {
         match ruby_string(&s[i..]) {
             Some((v, rest)) => {
                 out.push(v);
@@ -249,6 +271,13 @@ mod tests {
             Some(("minitest".into(), ", x"))
         );
         assert_eq!(ruby_string("\"unterminated"), None);
+        assert_eq!(
+            ruby_string(r#""Andr\u00E9 Arko".freeze"#),
+            Some(("André Arko".into(), ""))
+        );
+        assert_eq!(ruby_string(r#""\u{1F600}x""#), Some(("\u{1F600}x".into(), "")));
+        assert_eq!(ruby_string(r#""\uZZ""#), Some(("uZZ".into(), "")));
+        assert_eq!(ruby_string(r#""\u{""#), Some(("u{".into(), "")));
         assert_eq!(
             ruby_strings("[\"MIT\".freeze, \"Ruby\".freeze]"),
             vec!["MIT", "Ruby"]

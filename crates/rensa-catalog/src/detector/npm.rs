@@ -264,6 +264,53 @@ fn descriptor_name(d: &str) -> &str {
     }
 }
 
+/// One entry of a `yarn.lock` while it is read.
+#[derive(Debug, Default)]
+struct YarnEntry {
+    /// The descriptor list before the colon (`"a@^1", "a@^1.2"`).
+    header: String,
+    version: Option<String>,
+    /// Yarn 2+: `name@npm:1.2.3`, `name@workspace:.`, …
+    resolution: Option<String>,
+    /// Yarn 2+: `hard` or `soft` (workspaces, links).
+    link_type: Option<String>,
+}
+
+impl YarnEntry {
+    /// The package `(name, version)` this entry stands for, if it is a package.
+    fn package(self, berry: bool) -> Option<(String, String)> {
+        let version = self.version?;
+        if self.header == "__metadata"
+            || self.link_type.as_deref() == Some("soft")
+            || version.ends_with("-use.local")
+        {
+            return None;
+        }
+        let first = unquote(self.header.split(", ").next().unwrap_or(""));
+        let name = if berry {
+            let res = self.resolution.as_deref().unwrap_or(first);
+            let name = descriptor_name(res);
+            let protocol = res[name.len()..].trim_start_matches('@');
+            if ["workspace:", "patch:", "link:", "portal:", "file:", "exec:"]
+                .iter()
+                .any(|p| protocol.starts_with(p))
+            {
+                return None;
+            }
+            name
+        } else {
+            let name = descriptor_name(first);
+            let range = first[name.len()..].trim_start_matches('@');
+            match range.strip_prefix("npm:") {
+                Some(alias) => descriptor_name(alias),
+                None if ["file:", "link:"].iter().any(|p| range.starts_with(p)) => return None,
+                None => name,
+            }
+        };
+        (!name.is_empty()).then(|| (name.to_string(), version))
+    }
+}
+
 /// Reads a `yarn.lock`, classic (v1) or Yarn 2+.
 pub fn parse_yarn_lock(path: &str, data: &[u8]) -> std::result::Result<Vec<Package>, String> {
     if data.contains(&0) {
@@ -272,42 +319,9 @@ pub fn parse_yarn_lock(path: &str, data: &[u8]) -> std::result::Result<Vec<Packa
     let text = String::from_utf8_lossy(data);
     let berry = text.lines().any(|l| l.trim_end() == "__metadata:");
     let mut entries = Entries::default();
-    // (header, version, resolution, linkType)
-    let mut cur: Option<(String, Option<String>, Option<String>, Option<String>)> = None;
-    let mut flush = |cur: Option<(String, Option<String>, Option<String>, Option<String>)>| {
-        let Some((header, version, resolution, link)) = cur else {
-            return;
-        };
-        let Some(version) = version else { return };
-        if header == "__metadata" || link.as_deref() == Some("soft") || version.ends_with("-use.local") {
-            return;
-        }
-        let first = unquote(header.split(", ").next().unwrap_or(""));
-        let name = if berry {
-            let res = resolution.as_deref().unwrap_or(first);
-            let name = descriptor_name(res);
-            let protocol = res[name.len()..].trim_start_matches('@');
-            if ["workspace:", "patch:", "link:", "portal:", "file:", "exec:"]
-                .iter()
-                .any(|p| protocol.starts_with(p))
-            {
-                return;
-            }
-            name.to_string()
-        } else {
-            let name = descriptor_name(first);
-            let range = first[name.len()..].trim_start_matches('@');
-            match range.strip_prefix("npm:") {
-                Some(alias) => descriptor_name(alias).to_string(),
-                None => {
-                    if ["file:", "link:"].iter().any(|p| range.starts_with(p)) {
-                        return;
-                    }
-                    name.to_string()
-                }
-            }
-        };
-        if !name.is_empty() {
+    let mut cur: Option<YarnEntry> = None;
+    let mut flush = |cur: Option<YarnEntry>| {
+        if let Some((name, version)) = cur.and_then(|e| e.package(berry)) {
             entries.add(&name, &version, Entry::default());
         }
     };
@@ -319,7 +333,10 @@ pub fn parse_yarn_lock(path: &str, data: &[u8]) -> std::result::Result<Vec<Packa
         if !line.starts_with(' ') {
             flush(cur.take());
             if let Some(h) = line.strip_suffix(':') {
-                cur = Some((h.trim().to_string(), None, None, None));
+                cur = Some(YarnEntry {
+                    header: h.trim().to_string(),
+                    ..Default::default()
+                });
             }
             continue;
         }
@@ -337,9 +354,9 @@ pub fn parse_yarn_lock(path: &str, data: &[u8]) -> std::result::Result<Vec<Packa
         .unwrap_or((field, ""));
         let v = unquote(v).to_string();
         match k.trim_end_matches(':') {
-            "version" if !v.is_empty() => c.1 = Some(v),
-            "resolution" => c.2 = Some(v),
-            "linkType" => c.3 = Some(v),
+            "version" if !v.is_empty() => c.version = Some(v),
+            "resolution" => c.resolution = Some(v),
+            "linkType" => c.link_type = Some(v),
             _ => {}
         }
     }

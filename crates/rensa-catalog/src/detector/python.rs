@@ -103,7 +103,7 @@ pub fn parse_metadata(text: &str) -> Metadata {
                 if parts.len() > 1 && parts[0] == "License" {
                     let last = parts[parts.len() - 1];
                     // `License :: OSI Approved` alone names no licence.
-                    if !(parts.len() == 2 && last == "OSI Approved") && !last.is_empty() {
+                    if !(last.is_empty() || parts.len() == 2 && last == "OSI Approved") {
                         m.license_classifiers.push(last.to_string());
                     }
                 }
@@ -247,6 +247,7 @@ impl Python {
         path: &str,
         kind: Kind,
         data: &[u8],
+        warnings: &mut Vec<String>,
     ) -> std::result::Result<Package, String> {
         if is_binary(data) {
             return Err(format!("{path}: not a Python metadata file (binary content)"));
@@ -265,9 +266,15 @@ impl Python {
         let (dir, _) = split_path(path);
         match kind {
             Kind::DistInfo => {
-                if let Some(record) = tree.read(&format!("{dir}/RECORD")) {
-                    let (base, _) = split_path(dir);
-                    p.files = record_files(base, &String::from_utf8_lossy(record));
+                let record_path = format!("{dir}/RECORD");
+                match tree.read(&record_path) {
+                    Some(record) if is_binary(record) => warnings.push(format!(
+                        "{record_path}: not a RECORD file (binary content); files not listed"
+                    )),
+                    Some(record) => {
+                        p.files = record_files(split_path(dir).0, &String::from_utf8_lossy(record))
+                    }
+                    None => {}
                 }
             }
             Kind::EggInfoDir => {
@@ -301,7 +308,7 @@ impl Detector for Python {
             let (Some(data), Some(kind)) = (node.content.as_deref(), kind(path)) else {
                 continue;
             };
-            match self.package(tree, path, kind, data) {
+            match self.package(tree, path, kind, data, &mut out.warnings) {
                 Ok(p) => out.packages.push(p),
                 Err(w) => out.warnings.push(w),
             }
