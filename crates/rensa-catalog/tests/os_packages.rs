@@ -692,3 +692,24 @@ fn os_package_files_are_owned() {
     let owned: usize = packages.iter().map(|p| p.files.len()).sum();
     assert!(owned > 100, "file lists are read ({owned})");
 }
+
+/// In merged-usr images `/lib` links to `usr/lib`: directories reached through the link are not files.
+#[test]
+fn dpkg_list_directories_through_links() {
+    let list =
+        "/.\n/lib\n/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu/libc.so.6\n/usr\n/usr/share/doc/libc6/gone\n";
+    let tree = FileTree::from_layers(vec![layer(vec![
+        dir("/usr"),
+        dir("/usr/lib"),
+        dir("/usr/lib/x86_64-linux-gnu"),
+        file("/usr/lib/x86_64-linux-gnu/libc.so.6", "elf"),
+        link("/lib", "usr/lib"),
+        file("/var/lib/dpkg/status", stanza("libc6", "2.36-9")),
+        file("/var/lib/dpkg/info/libc6:amd64.list", list),
+    ])]);
+    let packages = detect_with(&Dpkg, &tree, &debian12());
+    assert_eq!(
+        packages[0].files,
+        vec!["/lib/x86_64-linux-gnu/libc.so.6", "/usr/share/doc/libc6/gone"]
+    );
+}

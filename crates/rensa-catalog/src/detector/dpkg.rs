@@ -202,11 +202,20 @@ fn text_lines(data: &[u8]) -> impl Iterator<Item = &str> {
         .map(str::trim_end)
 }
 
+/// Whether `path` is a directory in the image (following links, as `/lib` → `usr/lib` in merged-usr images).
+fn is_dir(tree: &FileTree, path: &str) -> bool {
+    match tree.get(path) {
+        Some(n) if n.kind == EntryKind::Dir => true,
+        Some(n) if n.kind == EntryKind::File => false,
+        _ => matches!(tree.resolve(path), Ok(Some((_, n))) if n.kind == EntryKind::Dir),
+    }
+}
+
 /// The files listed in a dpkg `.list` file, without directories (as far as the image shows them).
 fn list_files(tree: &FileTree, data: &[u8]) -> Vec<String> {
     text_lines(data)
         .filter(|l| l.starts_with('/') && *l != "/.")
-        .filter(|l| !matches!(tree.get(l), Some(n) if n.kind == EntryKind::Dir))
+        .filter(|l| !is_dir(tree, l))
         .map(str::to_string)
         .collect()
 }
@@ -301,12 +310,12 @@ impl Detector for Dpkg {
             }
             return Want::Skip;
         }
-        if let Some(rest) = path.strip_prefix("/usr/share/doc/") {
-            if let Some((pkg, "copyright")) = rest.split_once('/') {
-                if !pkg.is_empty() && size <= MAX_COPYRIGHT {
-                    return Want::Content;
-                }
-            }
+        if let Some(rest) = path.strip_prefix("/usr/share/doc/")
+            && let Some((pkg, "copyright")) = rest.split_once('/')
+            && !pkg.is_empty()
+            && size <= MAX_COPYRIGHT
+        {
+            return Want::Content;
         }
         Want::Skip
     }

@@ -16,7 +16,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rensa_oci::{EntryKind, FileTree, Node, Want};
 
-use crate::detector::dpkg::versions;
 use crate::detector::{Context, Detected, Detector};
 use crate::error::{Error, Result};
 use crate::os::Distro;
@@ -212,26 +211,38 @@ fn package(r: Record, location: &str, ctx: &Context<'_>) -> Package {
     p
 }
 
-/// The layer of each blob of the final database: the earliest layer from which the same header bytes were
-/// present in every later kept version of the file. Versions that do not parse count as empty.
-fn blob_layers(node: &Node, format: Format, last: &[(u32, Vec<u8>)]) -> BTreeMap<Vec<u8>, usize> {
-    let all = versions(node);
-    let mut layers: BTreeMap<Vec<u8>, usize> = last.iter().map(|(_, b)| (b.clone(), node.layer)).collect();
+/// A cheap identity of a header blob for comparing database versions: its length and hash.
+fn blob_id(blob: &[u8]) -> (usize, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    blob.hash(&mut h);
+    (blob.len(), h.finish())
+}
+
+/// The layer of each blob of the final database (by [`blob_id`]): the earliest layer from which the same
+/// header bytes were present in every later kept version of the file. Versions that do not parse count as
+/// empty. Empty when the file has no earlier versions (every package then takes the file's layer).
+fn blob_layers(node: &Node, format: Format, last: &[(u32, Vec<u8>)]) -> BTreeMap<(usize, u64), usize> {
+    if node.history.is_empty() {
+        return BTreeMap::new();
+    }
+    let mut layers: BTreeMap<(usize, u64), usize> =
+        last.iter().map(|(_, b)| (blob_id(b), node.layer)).collect();
     // Walk back from the newest earlier version while blobs stay present.
-    let mut alive: BTreeSet<Vec<u8>> = layers.keys().cloned().collect();
-    for (layer, content) in all.iter().rev().skip(1) {
+    let mut alive: BTreeSet<(usize, u64)> = layers.keys().copied().collect();
+    for (layer, content) in node.history.iter().rev() {
         if alive.is_empty() {
             break;
         }
-        let earlier: BTreeSet<Vec<u8>> = format
+        let earlier: BTreeSet<(usize, u64)> = format
             .read(content)
             .unwrap_or_default()
-            .into_iter()
-            .map(|(_, b)| b)
+            .iter()
+            .map(|(_, b)| blob_id(b))
             .collect();
         alive.retain(|b| earlier.contains(b));
         for b in &alive {
-            layers.insert(b.clone(), *layer);
+            layers.insert(*b, *layer);
         }
     }
     layers
@@ -311,7 +322,7 @@ impl Detector for Rpm {
                         continue;
                     }
                     let mut p = package(record, &location, ctx);
-                    p.layer = layers.get(blob).copied().or(Some(node.layer));
+                    p.layer = layers.get(&blob_id(blob)).copied().or(Some(node.layer));
                     out.packages.push(p);
                 }
             }

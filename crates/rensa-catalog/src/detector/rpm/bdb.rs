@@ -196,7 +196,7 @@ pub fn read(data: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, String> {
         if PAGE_HEADER + 2 * entries > page_size {
             return Err(format!("page {pgno} claims {entries} entries"));
         }
-        if entries % 2 != 0 {
+        if !entries.is_multiple_of(2) {
             return Err(format!("page {pgno} has an odd number of items ({entries})"));
         }
         for i in (0..entries).step_by(2) {

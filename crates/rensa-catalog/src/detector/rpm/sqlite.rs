@@ -9,22 +9,20 @@ pub fn read(data: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, String> {
     if data.len() < 100 || !data.starts_with(b"SQLite format 3\0") {
         return Err("not an SQLite database".to_string());
     }
-    let mut bytes = data.to_vec();
     // rpm keeps the database in WAL mode (file format bytes 18 and 19 = 2); an in-memory copy cannot use a
     // write-ahead log, so it is read as a rollback-journal database (1). A log left next to the file in the
-    // image is not applied.
-    if bytes[18] == 2 {
-        bytes[18] = 1;
-    }
-    if bytes[19] == 2 {
-        bytes[19] = 1;
-    }
+    // image is not applied. The patched bytes are spliced in while SQLite copies the file, so the database
+    // is held only once more.
+    let patch = [
+        if data[18] == 2 { 1 } else { data[18] },
+        if data[19] == 2 { 1 } else { data[19] },
+    ];
+    let reader = std::io::Read::chain(std::io::Read::chain(&data[..18], &patch[..]), &data[20..]);
     let mut conn = Connection::open_in_memory_with_flags(
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| format!("opening SQLite: {e}"))?;
-    let len = bytes.len();
-    conn.deserialize_read_exact(MAIN_DB, bytes.as_slice(), len, true)
+    conn.deserialize_read_exact(MAIN_DB, reader, data.len(), true)
         .map_err(|e| format!("loading SQLite database: {e}"))?;
     let mut stmt = conn
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
