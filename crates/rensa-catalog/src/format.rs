@@ -2,6 +2,7 @@
 
 pub mod cyclonedx;
 pub mod json;
+pub mod read;
 pub mod spdx;
 pub mod table;
 
