@@ -766,6 +766,63 @@ fn server_errors_and_hangs() {
         );
     }
 
+    // A registry that stops sending in the middle of a layer.
+    let fx = fixture(dir.path());
+    let app = &fx.app;
+    let blob = |data: &[u8]| Response::new(200, "application/octet-stream", data.to_vec());
+    let routes = HashMap::from([
+        (
+            "/v2/team/app/manifests/v1".to_string(),
+            Response::new(200, OCI_MANIFEST, app.manifest.data.clone()),
+        ),
+        (
+            format!("/v2/team/app/blobs/{}", app.config.digest),
+            blob(&app.config.data),
+        ),
+        (
+            format!("/v2/team/app/blobs/{}", app.layers[0].digest),
+            blob(&app.layers[0].data),
+        ),
+        (
+            format!("/v2/team/app/blobs/{}", app.layers[1].digest),
+            blob(&app.layers[1].data).stalling_after(10),
+        ),
+    ]);
+    let stalling = fake_registry(routes);
+    let addr = stalling.server.addr.clone();
+    let opts = RegistryOptions {
+        insecure: true,
+        timeout_secs: 2,
+        ..options(dir.path())
+    };
+    let src = open(&format!("{addr}/team/app:v1"), &opts, None).unwrap();
+    let started = Instant::now();
+    let err = rensa_oci::read_tree(src.as_ref(), &Etc, &ReadOptions::default())
+        .map(|_| ())
+        .unwrap_err();
+    let took = started.elapsed();
+    match &err {
+        Error::Layer {
+            location,
+            layer,
+            reason,
+        } => {
+            assert_eq!(
+                (location.as_str(), layer.as_str()),
+                (format!("{addr}/team/app").as_str(), app.layers[1].digest.as_str())
+            );
+            assert!(
+                reason.ends_with(&format!("registry {addr}: no data for 2 s (timed out)")),
+                "{reason}"
+            );
+        }
+        e => panic!("expected a layer error, got {e:?}"),
+    }
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        "took {took:?}"
+    );
+
     // Nobody listening at all.
     let port = support::registry::free_port();
     let (_, reason) = registry_error(open(&format!("127.0.0.1:{port}/a:v1"), &plain, None));

@@ -214,7 +214,38 @@ impl RegistrySource {
                 .client
                 .status_error(response, &what, Client::status_hint(status)));
         }
-        Ok(Box::new(response.into_body().into_reader()))
+        Ok(Box::new(BlobReader {
+            inner: response.into_body().into_reader(),
+            registry: self.client.registry().to_string(),
+            timeout_secs: self.client.timeout().as_secs(),
+        }))
+    }
+}
+
+/// A blob body whose transport errors (timeouts, dropped connections) name the registry.
+struct BlobReader<R> {
+    inner: R,
+    registry: String,
+    timeout_secs: u64,
+}
+
+impl<R: Read> Read for BlobReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+                || e.get_ref()
+                    .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                    .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+            let message = if timed_out {
+                format!(
+                    "registry {}: no data for {} s (timed out)",
+                    self.registry, self.timeout_secs
+                )
+            } else {
+                format!("registry {}: {e}", self.registry)
+            };
+            std::io::Error::new(e.kind(), message)
+        })
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// Send only this many bytes of the body, then stall (a registry that hangs mid-blob).
+    pub stall_after: Option<usize>,
 }
 
 impl Response {
@@ -57,7 +59,13 @@ impl Response {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            stall_after: None,
         }
+    }
+    /// Sends `n` bytes of the body and then nothing more.
+    pub fn stalling_after(mut self, n: usize) -> Self {
+        self.stall_after = Some(n);
+        self
     }
     /// Adds a header.
     pub fn with(mut self, name: &str, value: &str) -> Self {
@@ -169,7 +177,19 @@ fn serve(stream: TcpStream, handler: &Handler) -> std::io::Result<()> {
     head.push_str("\r\n");
     out.write_all(head.as_bytes())?;
     if request.method != "HEAD" {
-        out.write_all(&response.body)?;
+        let n = response
+            .stall_after
+            .unwrap_or(response.body.len())
+            .min(response.body.len());
+        out.write_all(&response.body[..n])?;
+        out.flush()?;
+        if response.stall_after.is_some() {
+            // Keep the connection open without a word until the client gives up (bounded).
+            let mut sink = [0u8; 64];
+            out.set_read_timeout(Some(Duration::from_secs(15)))?;
+            let _ = out.read(&mut sink);
+            return Ok(());
+        }
     }
     out.flush()
 }

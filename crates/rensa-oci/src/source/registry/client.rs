@@ -80,6 +80,16 @@ impl Client {
         })
     }
 
+    /// The registry as the user named it.
+    pub(crate) fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The timeout of each connect, request and read.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// An [`Error::Registry`] for this registry.
     pub(crate) fn error(&self, reason: impl Into<String>) -> Error {
         Error::Registry {
