@@ -716,3 +716,72 @@ fn malformed_files_give_warnings_not_failures() {
         ])
     );
 }
+
+/// Every prefix of every fixture file, and copies with bytes flipped, go through the parsers without a panic.
+#[test]
+fn truncated_and_mutated_fixtures_never_panic() {
+    use rensa_catalog::detector::{composer, dotnet, gem, npm, python};
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { files(&p, out) } else { out.push(p) }
+        }
+    }
+    let parse = |name: &str, data: &[u8]| {
+        let text = String::from_utf8_lossy(data);
+        match name {
+            "METADATA" | "PKG-INFO" | "python_apt-2.6.0.egg-info" => {
+                let _ = python::parse_metadata(&text).licenses();
+            }
+            "RECORD" => {
+                let _ = python::record_files("/site", &text);
+            }
+            "package.json" => {
+                let _ = npm::parse_manifest("/x/node_modules/p/package.json", data);
+            }
+            "package-lock.json" | ".package-lock.json" => {
+                let _ = npm::parse_package_lock("/x/package-lock.json", data);
+            }
+            "yarn.lock" => {
+                let _ = npm::parse_yarn_lock("/x/yarn.lock", data);
+            }
+            "installed.json" => {
+                let _ = composer::parse_installed("/x/vendor/composer/installed.json", data);
+            }
+            n if n.ends_with(".gemspec") => {
+                let _ = gem::parse_gemspec(&text);
+            }
+            n if n.ends_with(".deps.json") => {
+                let _ = dotnet::parse_deps("/x.deps.json", data);
+            }
+            n => panic!("fixture {n} has no parser here"),
+        }
+    };
+    let mut all = Vec::new();
+    for eco in ["python", "npm", "gem", "composer", "dotnet"] {
+        files(&fixture(eco), &mut all);
+    }
+    assert!(all.len() > 40);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for path in all {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let data = std::fs::read(&path).unwrap();
+        let step = (data.len() / 1500).max(1);
+        for cut in (0..data.len()).step_by(step) {
+            parse(&name, &data[..cut]);
+        }
+        for _ in 0..200 {
+            let mut m = data.clone();
+            for _ in 0..4 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                if !m.is_empty() {
+                    let i = (seed as usize) % m.len();
+                    m[i] = (seed >> 32) as u8;
+                }
+            }
+            parse(&name, &m);
+        }
+    }
+}
