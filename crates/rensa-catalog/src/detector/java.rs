@@ -1,10 +1,10 @@
 //! The `java` detector: Java archives (`.jar`, `.war`, `.ear`, `.par`, `.sar`, `.jpi`, `.hpi`, `.kar`) and
 //! the archives nested in them (`WEB-INF/lib/*.jar`, `BOOT-INF/lib/*.jar`, jars in jars).
 //!
-//! Each archive is walked while its layer streams by ([`archive::scan`], bounded in depth, expanded bytes
+//! Each archive is walked while its layer streams by (`archive::scan`, bounded in depth, expanded bytes
 //! and number of nested archives); only the coordinates found are kept. An archive's identity comes from,
 //! in order: every `META-INF/maven/**/pom.properties` in it (a shaded jar yields one package per
-//! embedded project); else its `META-INF/MANIFEST.MF` (see [`metadata::from_manifest`]); else its file name
+//! embedded project); else its `META-INF/MANIFEST.MF` (see `metadata::from_manifest`); else its file name
 //! (`artifact-1.2.3.jar`). Archives with none of these are not reported, but their nested archives are.
 //!
 //! Packages are named `group:artifact` (just `artifact` when no group is known), with purl

@@ -387,6 +387,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_entry_lying_about_its_size_is_still_bounded() {
+        let zeros = vec![0u8; 4 << 20];
+        let mut z = zip_of(&[("lib/z.jar", &zeros)]);
+        // Claim 100 bytes uncompressed in the local (offset 22) and central (offset 24) headers.
+        let find = |z: &[u8], sig: &[u8]| z.windows(4).position(|w| w == sig).unwrap();
+        let local = find(&z, b"PK\x03\x04");
+        z[local + 22..local + 26].copy_from_slice(&100u32.to_le_bytes());
+        let central = find(&z, b"PK\x01\x02");
+        z[central + 24..central + 28].copy_from_slice(&100u32.to_le_bytes());
+        let limits = Limits {
+            max_entry: 1 << 20,
+            ..Limits::default()
+        };
+        let r = scan(&z, "liar.jar", &limits).unwrap();
+        assert!(r.packages.is_empty());
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(r.warnings[0].starts_with("lib/z.jar: "), "{:?}", r.warnings);
+    }
+
+    #[test]
     fn truncated_and_corrupted_archives_never_panic() {
         let inner = zip_of(&[(
             "META-INF/maven/g/a/pom.properties",
