@@ -831,3 +831,86 @@ fn server_errors_and_hangs() {
         "{reason}"
     );
 }
+
+/// A registry that wants a bearer token, lets a token "expire" after the manifest, and redirects blob
+/// downloads to another server (as registries backed by object storage do).
+#[test]
+fn token_refresh_and_blob_redirects() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = fixture(dir.path());
+    let app = fx.app.clone();
+    let blob_seen: Arc<Mutex<Vec<Request>>> = Arc::new(Mutex::new(Vec::new()));
+    let blob_seen2 = blob_seen.clone();
+    let blobs: HashMap<String, Vec<u8>> = std::iter::once(&app.config)
+        .chain(&app.layers)
+        .map(|b| (format!("/store/{}", b.digest), b.data.clone()))
+        .collect();
+    let storage = Server::start(move |req: &Request| {
+        blob_seen2.lock().unwrap().push(req.clone());
+        match blobs.get(&req.path) {
+            Some(data) => Response::new(200, "application/octet-stream", data.clone()),
+            None => Response::new(404, "text/plain", "no such object"),
+        }
+    });
+    let storage_addr = storage.addr.clone();
+    let tokens_issued = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let issued = tokens_issued.clone();
+    let registry = Server::start(move |req: &Request| {
+        let host = req.header("host").unwrap_or("").to_string();
+        let challenge = |error: &str| {
+            Response::new(
+                401,
+                "application/json",
+                r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
+            )
+            .with(
+                "WWW-Authenticate",
+                &format!(r#"Bearer realm="http://{host}/token",service="fake"{error}"#),
+            )
+        };
+        if req.path == "/token" {
+            let mut issued = issued.lock().unwrap();
+            issued.push((req.params("service").join(" "), req.params("scope").join(" ")));
+            return Response::new(
+                200,
+                "application/json",
+                json!({"token": format!("tok-{}", issued.len())}).to_string(),
+            );
+        }
+        let auth = req.header("authorization").unwrap_or("");
+        if req.path == "/v2/r/manifests/v1" {
+            if auth != "Bearer tok-1" {
+                return challenge("");
+            }
+            return Response::new(200, OCI_MANIFEST, app.manifest.data.clone());
+        }
+        if let Some(digest) = req.path.strip_prefix("/v2/r/blobs/") {
+            // The first token has expired by now.
+            if auth != "Bearer tok-2" {
+                return challenge(r#",error="invalid_token""#);
+            }
+            return Response::new(307, "text/plain", "")
+                .with("Location", &format!("http://{storage_addr}/store/{digest}"));
+        }
+        Response::new(404, "text/plain", "")
+    });
+    let opts = RegistryOptions {
+        insecure: true,
+        ..options(dir.path())
+    };
+    let src = open(&format!("{}/r:v1", registry.addr), &opts, None).unwrap();
+    assert_image(src.as_ref(), &fx.app, &format!("{}/r:v1", registry.addr), &["v1"]);
+    assert_eq!(files(src.as_ref()), app_files());
+    // No scope in the challenge: the client asks for pull on the repository; one refresh after expiry.
+    assert_eq!(
+        *tokens_issued.lock().unwrap(),
+        vec![("fake".to_string(), "repository:r:pull".to_string()); 2]
+    );
+    // The registry's token never goes to the storage server the blobs were redirected to.
+    let seen = blob_seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen.iter().all(|r| r.header("authorization").is_none()),
+        "{seen:?}"
+    );
+}
