@@ -300,6 +300,11 @@ impl Detector for Rpm {
                         reason: "the database could not be read from the image".into(),
                     });
                 };
+                if content.is_empty() {
+                    out.warnings
+                        .push(format!("{location}: empty rpm database; no rpm packages"));
+                    continue;
+                }
                 let blobs = format.read(content).map_err(|reason| Error::Database {
                     path: location.clone(),
                     reason,
