@@ -3,7 +3,7 @@
 //! Composer 1 writes a JSON array of package objects; Composer 2 writes `{"packages": [...], "dev": bool,
 //! "dev-package-names": [...]}`. Each package has `name` (`vendor/project`), `version` (as tagged, e.g.
 //! `v5.4.0`), and usually `license` (an array of SPDX identifiers) and `authors`. Packages listed in
-//! `dev-package-names` carry the property `dev=true`.
+//! `dev-package-names` carry the property `dev=true`. (Trivy 0.59 reads only the Composer 2 form.)
 
 use rensa_oci::{FileTree, Want};
 use serde_json::Value;

@@ -4,6 +4,12 @@
 //! `Name/Version`; entries of `"type": "package"` are NuGet packages, while `project` (the application and
 //! its project references), `reference` and `runtimepack` entries are not. The package's `sha512` is kept
 //! as the `checksum` property.
+//!
+//! Only packages that put something into the application are reported: the package's entry in the target
+//! named by `runtimeTarget.name` must have `runtime`, `native`, `runtimeTargets` or `resources` assets.
+//! Build-time packages (analyzers, compilers, SourceLink) and meta-packages that only pull in other packages
+//! are listed in `libraries` too but ship nothing (Trivy filters the same way). When the runtime target or
+//! the package's entry in it is missing, the package is reported, so nothing is dropped on a guess.
 
 use rensa_oci::{FileTree, Want};
 use serde_json::Value;
@@ -21,7 +27,18 @@ pub fn purl(name: &str, version: &str) -> String {
     Purl::new("nuget", name).version(version).to_string()
 }
 
-/// Reads the NuGet packages of a `*.deps.json`.
+/// Whether a package's entry in the runtime target puts files into the application.
+fn ships_assets(entry: &Value) -> bool {
+    ["runtime", "native", "runtimeTargets", "resources"]
+        .iter()
+        .any(|k| match entry.get(k) {
+            Some(Value::Object(o)) => !o.is_empty(),
+            Some(Value::Array(a)) => !a.is_empty(),
+            _ => false,
+        })
+}
+
+/// Reads the NuGet packages of a `*.deps.json` that ship assets into the application.
 pub fn parse_deps(path: &str, data: &[u8]) -> std::result::Result<Vec<Package>, String> {
     let v: Value =
         serde_json::from_slice(data).map_err(|e| format!("{path}: invalid .NET deps.json: {e}"))?;
@@ -37,9 +54,19 @@ pub fn parse_deps(path: &str, data: &[u8]) -> std::result::Result<Vec<Package>, 
             "{path}: invalid .NET deps.json: \"libraries\" is not an object"
         ));
     };
+    let target = v
+        .get("runtimeTarget")
+        .and_then(|t| t.get("name"))
+        .and_then(Value::as_str)
+        .and_then(|name| v.get("targets")?.get(name)?.as_object());
     let mut out = Vec::new();
     for (key, lib) in libraries {
         if lib.get("type").and_then(Value::as_str) != Some("package") {
+            continue;
+        }
+        if let Some(entry) = target.and_then(|t| t.get(key))
+            && !ships_assets(entry)
+        {
             continue;
         }
         let Some((name, version)) = key
@@ -98,6 +125,36 @@ mod tests {
             "Newtonsoft.Json/13.0.3": {"type": "package", "serviceable": true, "sha512": "sha512-abc"},
             "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.0": {"type": "runtimepack"},
             "broken": {"type": "package"}
+        }}"#;
+        let p = parse_deps("/app/app.deps.json", json).unwrap();
+        assert_eq!(p.len(), 1, "no runtime target: every package is kept");
+        let json = br#"{
+          "runtimeTarget": {"name": ".NETCoreApp,Version=v8.0/linux-x64"},
+          "targets": {".NETCoreApp,Version=v8.0/linux-x64": {
+            "Newtonsoft.Json/13.0.3": {"runtime": {"lib/net6.0/Newtonsoft.Json.dll": {}}},
+            "SQLitePCLRaw.lib.e_sqlite3/2.1.6": {"runtimeTargets": {"runtimes/linux-x64/native/libe_sqlite3.so": {"rid": "linux-x64", "assetType": "native"}}},
+            "StyleCop.Analyzers/1.1.118": {},
+            "NETStandard.Library/2.0.3": {"dependencies": {"Microsoft.NETCore.Platforms": "1.1.0"}}
+          }},
+          "libraries": {
+            "Newtonsoft.Json/13.0.3": {"type": "package", "sha512": "sha512-abc"},
+            "SQLitePCLRaw.lib.e_sqlite3/2.1.6": {"type": "package"},
+            "StyleCop.Analyzers/1.1.118": {"type": "package"},
+            "NETStandard.Library/2.0.3": {"type": "package"},
+            "NotInTarget/1.0.0": {"type": "package"}
+          }
+        }"#;
+        let names: Vec<String> = parse_deps("/a.deps.json", json)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(
+            names,
+            vec!["Newtonsoft.Json", "NotInTarget", "SQLitePCLRaw.lib.e_sqlite3"]
+        );
+        let json = br#"{"libraries": {
+            "Newtonsoft.Json/13.0.3": {"type": "package", "serviceable": true, "sha512": "sha512-abc"}
         }}"#;
         let p = parse_deps("/app/app.deps.json", json).unwrap();
         assert_eq!(p.len(), 1);

@@ -4,6 +4,9 @@
 //!   (`…/node_modules/NAME/package.json`, `…/node_modules/@SCOPE/NAME/package.json`); `package.json` files
 //!   deeper inside a package, or outside `node_modules` (an application's own manifest), are not packages.
 //!   A manifest without `name` and `version` is skipped silently (test fixtures inside packages do that).
+//!   An application's own `package.json` is not reported (Trivy does report it): it is not an installed
+//!   package, and its name usually belongs to an unrelated registry package, whose advisories would then
+//!   match the application by mistake.
 //! - `package-lock.json` / `npm-shrinkwrap.json`: v1 (the nested `dependencies` tree; aliases written as
 //!   `npm:REAL@VERSION`) and v2/v3 (the `packages` map keyed by `node_modules/…` paths; the root `""`, links
 //!   and workspace source folders are not packages). `dev` and `optional` entries carry the properties
