@@ -374,6 +374,23 @@ mod tests {
     }
 
     #[test]
+    fn installed_files_are_relative_to_the_egg_info() {
+        // As `setup.py install --record`-style legacy pip installs write it.
+        let list =
+            "../six.py\n../__pycache__/six.cpython-39.pyc\nPKG-INFO\n\ntop_level.txt\n../../../../bin/x\n";
+        assert_eq!(
+            installed_files("/usr/lib/python3.9/site-packages/six-1.16.0-py3.9.egg-info", list),
+            vec![
+                "/usr/bin/x",
+                "/usr/lib/python3.9/site-packages/__pycache__/six.cpython-39.pyc",
+                "/usr/lib/python3.9/site-packages/six-1.16.0-py3.9.egg-info/PKG-INFO",
+                "/usr/lib/python3.9/site-packages/six-1.16.0-py3.9.egg-info/top_level.txt",
+                "/usr/lib/python3.9/site-packages/six.py",
+            ]
+        );
+    }
+
+    #[test]
     fn wants_by_path() {
         let p = Python;
         for yes in [
