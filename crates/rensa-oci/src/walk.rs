@@ -157,6 +157,17 @@ impl std::fmt::Display for BudgetExceeded {
 }
 impl std::error::Error for BudgetExceeded {}
 
+/// Marks an error of the stream below the tar parser (decompression, network, file), so it is not
+/// reported as tar corruption.
+#[derive(Debug)]
+struct Upstream(String);
+impl std::fmt::Display for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Upstream {}
+
 /// Where a walk's errors should point.
 #[derive(Clone)]
 pub struct WalkContext<'a> {
@@ -204,7 +215,7 @@ impl WalkContext<'_> {
         }
         match e.kind() {
             io::ErrorKind::UnexpectedEof => self.layer_error(format!("truncated data: {e}")),
-            _ => self.layer_error(e.to_string()),
+            _ => self.layer_error(format!("reading the layer failed: {e}")),
         }
     }
 }
@@ -313,6 +324,14 @@ fn pump(
         }
     })();
     if let Err(e) = result {
+        let typed = e
+            .get_ref()
+            .is_some_and(|r| r.is::<DigestMismatch>() || r.is::<BudgetExceeded>());
+        let e = if typed {
+            e
+        } else {
+            io::Error::new(e.kind(), Upstream(e.to_string()))
+        };
         let _ = tx.send(Err(e));
     }
 }
