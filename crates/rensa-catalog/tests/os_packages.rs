@@ -405,6 +405,15 @@ fn apk_layer_attribution() {
     ]);
     let packages = detect(&Apk, &tree).unwrap();
     assert_eq!(packages.len(), 7);
+    // The same database under /usr/lib with /lib linked to it is read once, under its real path.
+    let linked = FileTree::from_layers(vec![layer(vec![
+        dir("/usr/lib"),
+        file("/usr/lib/apk/db/installed", &db),
+        link("/lib", "usr/lib"),
+    ])]);
+    let found = detect(&Apk, &linked).unwrap();
+    assert_eq!(found.len(), 6);
+    assert!(found.iter().all(|p| p.location == "/usr/lib/apk/db/installed"));
     for p in &packages {
         assert_eq!(p.layer, Some(if p.name == "curl" { 1 } else { 0 }), "{}", p.name);
     }

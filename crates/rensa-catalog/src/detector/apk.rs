@@ -1,11 +1,12 @@
-//! The `apk` detector: Alpine (and Wolfi/Chainguard) packages from `/lib/apk/db/installed`.
+//! The `apk` detector: Alpine (and Wolfi/Chainguard) packages from `/lib/apk/db/installed` (or
+//! `/usr/lib/apk/db/installed`).
 //!
 //! The database is a list of records separated by blank lines, one `K:value` line per field: `P` name,
 //! `V` version, `A` architecture, `o` origin (the source package), `L` licence, `m` maintainer, and the files
 //! as `F:dir` lines each followed by the `R:file` lines inside that directory. A package's layer is the layer
 //! where its record last changed.
 
-use rensa_oci::{EntryKind, FileTree, Want};
+use rensa_oci::{EntryKind, FileTree, Node, Want};
 
 use crate::detector::dpkg::record_layers;
 use crate::detector::{Context, Detected, Detector};
@@ -15,6 +16,8 @@ use crate::purl::Purl;
 
 /// The installed-packages database.
 pub const INSTALLED: &str = "/lib/apk/db/installed";
+/// Where images with a merged `/usr` (and apk-tools 3) keep it.
+pub const USR_INSTALLED: &str = "/usr/lib/apk/db/installed";
 
 /// Detects apk packages.
 pub struct Apk;
@@ -92,7 +95,7 @@ impl Detector for Apk {
     }
 
     fn want(&self, path: &str, _size: u64, _mode: u32) -> Want {
-        if path == INSTALLED {
+        if path == INSTALLED || path == USR_INSTALLED {
             Want::Content
         } else {
             Want::Skip
@@ -101,14 +104,29 @@ impl Detector for Apk {
 
     fn detect(&self, tree: &FileTree, ctx: &Context<'_>) -> Result<Detected> {
         let mut out = Detected::default();
-        let Some(node) = tree.get(INSTALLED).filter(|n| n.kind == EntryKind::File) else {
-            return Ok(out);
-        };
+        let mut seen = Vec::new();
+        for path in [INSTALLED, USR_INSTALLED] {
+            // /lib may link to usr/lib: read each database once, under its real path.
+            let Ok(Some((location, node))) = tree.resolve(path) else {
+                continue;
+            };
+            if node.kind != EntryKind::File || seen.contains(&location) {
+                continue;
+            }
+            self.read_db(&location, node, ctx, &mut out);
+            seen.push(location);
+        }
+        Ok(out)
+    }
+}
+
+impl Apk {
+    fn read_db(&self, location: &str, node: &Node, ctx: &Context<'_>, out: &mut Detected) {
         let Some(content) = &node.content else {
             out.warnings.push(format!(
-                "{INSTALLED}: content not available; apk packages not read"
+                "{location}: content not available; apk packages not read"
             ));
-            return Ok(out);
+            return;
         };
         let layers = record_layers(node, keyed_records);
         let namespace = ctx
@@ -119,17 +137,16 @@ impl Detector for Apk {
         for raw in split_records(content) {
             let r = parse_record(raw);
             if r.name.is_empty() || r.version.is_empty() {
-                out.warnings.push(format!(
-                    "{INSTALLED}: record without P or V skipped ({})",
-                    if r.name.is_empty() {
-                        "no name"
-                    } else {
-                        r.name.as_str()
-                    }
-                ));
+                let name = if r.name.is_empty() {
+                    "no name"
+                } else {
+                    r.name.as_str()
+                };
+                out.warnings
+                    .push(format!("{location}: record without P or V skipped ({name})"));
                 continue;
             }
-            let mut p = Package::new(Ecosystem::Apk, &r.name, &r.version, INSTALLED);
+            let mut p = Package::new(Ecosystem::Apk, &r.name, &r.version, location);
             let mut purl = Purl::new("apk", &r.name).namespace(namespace).version(&r.version);
             if let Some(a) = &r.arch {
                 purl = purl.qualifier("arch", a.as_str());
@@ -151,7 +168,6 @@ impl Detector for Apk {
             p.layer = layers.get(&r.name).copied().or(Some(node.layer));
             out.packages.push(p);
         }
-        Ok(out)
     }
 }
 
