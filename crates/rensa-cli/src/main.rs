@@ -42,6 +42,10 @@ struct ImageArgs {
     /// Registry password (prefer the RENSA_PASSWORD environment variable).
     #[arg(long, env = "RENSA_PASSWORD", hide_env_values = true)]
     password: Option<String>,
+    /// Credential file in the containers auth.json / Docker config.json format (default: search
+    /// $REGISTRY_AUTH_FILE, containers auth.json, ~/.docker/config.json).
+    #[arg(long, value_name = "FILE")]
+    authfile: Option<PathBuf>,
     /// Registry request timeout in seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -114,7 +118,7 @@ fn open_options(a: &ImageArgs) -> Result<OpenOptions> {
             username: a.username.clone(),
             password: a.password.clone(),
             timeout_secs: a.timeout,
-            auth_file: None,
+            auth_file: a.authfile.clone(),
         },
     })
 }

@@ -47,8 +47,8 @@ pub struct RegistryOptions {
     pub password: Option<String>,
     /// Per-request timeout in seconds (0 = default).
     pub timeout_secs: u64,
-    /// The Docker `config.json` whose `auths` give credentials when no user name is given
-    /// (`None`: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`).
+    /// The credential file (`auths` format) to use when no user name is given (`None`: search
+    /// `$REGISTRY_AUTH_FILE`, containers `auth.json`, then Docker's `config.json`).
     pub auth_file: Option<PathBuf>,
 }
 

@@ -161,13 +161,24 @@ impl TokenResponse {
     }
 }
 
-/// The Docker client configuration file: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
-pub fn default_docker_config() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("config.json"));
+/// The credential files searched, in order, as podman/skopeo and Docker do: `$REGISTRY_AUTH_FILE`,
+/// `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`, then the Docker client's
+/// `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. All share the `auths` format.
+pub fn default_auth_files() -> Vec<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let mut files = Vec::new();
+    files.extend(var("REGISTRY_AUTH_FILE"));
+    files.extend(var("XDG_RUNTIME_DIR").map(|d| d.join("containers/auth.json")));
+    let home = var("HOME");
+    match var("XDG_CONFIG_HOME") {
+        Some(c) => files.push(c.join("containers/auth.json")),
+        None => files.extend(home.as_ref().map(|h| h.join(".config/containers/auth.json"))),
     }
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
-    Some(PathBuf::from(home).join(".docker").join("config.json"))
+    match var("DOCKER_CONFIG") {
+        Some(d) => files.push(d.join("config.json")),
+        None => files.extend(home.as_ref().map(|h| h.join(".docker/config.json"))),
+    }
+    files
 }
 
 #[derive(serde::Deserialize)]

@@ -333,7 +333,8 @@ fn root_certs(path: &std::path::Path) -> Result<RootCerts> {
     Ok(RootCerts::from(certs))
 }
 
-/// The credentials to use: the options' user name and password, else the Docker config's `auths`.
+/// The credentials to use: the options' user name and password, else the first credential file
+/// (containers `auth.json` or Docker `config.json`) with an entry for the registry.
 fn credentials(registry: &str, options: &RegistryOptions) -> Result<Option<Credentials>> {
     match (&options.username, &options.password) {
         (Some(u), Some(p)) => {
@@ -356,14 +357,16 @@ fn credentials(registry: &str, options: &RegistryOptions) -> Result<Option<Crede
         }
         (None, None) => {}
     }
-    let path = match &options.auth_file {
-        Some(p) => p.clone(),
-        None => match auth::default_docker_config() {
-            Some(p) => p,
-            None => return Ok(None),
-        },
+    let files = match &options.auth_file {
+        Some(p) => vec![p.clone()],
+        None => auth::default_auth_files(),
     };
-    auth::docker_config_credentials(&path, registry)
+    for path in files {
+        if let Some(c) = auth::docker_config_credentials(&path, registry)? {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
