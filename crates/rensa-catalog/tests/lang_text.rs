@@ -428,6 +428,45 @@ fn npm_agrees_with_npm_ls() {
 }
 
 #[test]
+fn npm_workspaces_and_patched_yarn_entries() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npm/more");
+    let d = scan(&root, || Box::new(Npm));
+    assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+    let ws = "/srv/workspaces/package-lock.json";
+    let yb = "/srv/yarn-berry-patch/yarn.lock";
+    let expected = vec![
+        row("function-bind", "1.1.2", "pkg:npm/function-bind@1.1.2", "", yb),
+        row("hasown", "2.0.4", "pkg:npm/hasown@2.0.4", "", yb),
+        row(
+            "is-core-module",
+            "2.18.0",
+            "pkg:npm/is-core-module@2.18.0",
+            "",
+            yb,
+        ),
+        row("is-number", "7.0.0", "pkg:npm/is-number@7.0.0", "MIT", ws),
+        row("ms", "2.1.3", "pkg:npm/ms@2.1.3", "MIT", ws),
+        row("path-parse", "1.0.7", "pkg:npm/path-parse@1.0.7", "", yb),
+        row("resolve", "1.22.8", "pkg:npm/resolve@1.22.8", "", yb),
+        row(
+            "supports-preserve-symlinks-flag",
+            "1.0.0",
+            "pkg:npm/supports-preserve-symlinks-flag@1.0.0",
+            "",
+            yb,
+        ),
+    ];
+    assert_eq!(summary(&d.packages), expected);
+    let dev: Vec<&str> = d
+        .packages
+        .iter()
+        .filter(|p| p.properties.contains_key("dev"))
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(dev, vec!["is-number"]);
+}
+
+#[test]
 fn gems_from_installed_specifications() {
     let d = scan(&fixture("gem"), || Box::new(Gem));
     assert!(d.warnings.is_empty(), "{:?}", d.warnings);
@@ -748,6 +787,10 @@ fn truncated_and_mutated_fixtures_never_panic() {
     for eco in ["python", "npm", "gem", "composer", "dotnet"] {
         files(&fixture(eco), &mut all);
     }
+    files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npm/more"),
+        &mut all,
+    );
     assert!(all.len() > 40);
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for path in all {
