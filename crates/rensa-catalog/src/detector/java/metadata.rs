@@ -89,8 +89,8 @@ pub(crate) fn file_name(name: &str) -> (&str, &str) {
 /// Coordinates from a manifest, helped by the archive's file name:
 /// - version: `Implementation-Version`, else `Bundle-Version`;
 /// - artifact: the file name's artifact part when the file name carries a version (Maven names files
-///   `artifact-version.jar`), else `Implementation-Title` when it is one word, else the last element of
-///   `Bundle-SymbolicName`;
+///   `artifact-version.jar`), else `Implementation-Title` or `Bundle-Name` when one word, else the file
+///   name without its extension, else the last element of `Bundle-SymbolicName`;
 /// - group: `Implementation-Vendor-Id`, else `Bundle-SymbolicName` without a trailing `.ARTIFACT`.
 ///
 /// `None` without a version.
@@ -105,10 +105,13 @@ pub(crate) fn from_manifest(fields: &[(String, String)], archive_name: &str) -> 
     let version = get("Implementation-Version").or_else(|| get("Bundle-Version"))?;
     let bsn = get("Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
     let (file_artifact, file_version) = file_name(archive_name);
+    let one_word = |k: &str| get(k).filter(|t| !t.contains(char::is_whitespace));
     let artifact = if !file_version.is_empty() && !file_artifact.is_empty() {
         file_artifact
-    } else if let Some(t) = get("Implementation-Title").filter(|t| !t.contains(char::is_whitespace)) {
+    } else if let Some(t) = one_word("Implementation-Title").or_else(|| one_word("Bundle-Name")) {
         t
+    } else if !file_artifact.is_empty() {
+        file_artifact
     } else {
         bsn.map(|b| b.rsplit('.').next().unwrap_or(b))
             .filter(|a| !a.is_empty())?
@@ -186,6 +189,29 @@ mod tests {
         assert_eq!(
             from_manifest(&manifest("Implementation-Title: t\n"), "t.jar"),
             None
+        );
+        // Debian's guice-multibindings.jar: no version in the file name, a one-word Bundle-Name.
+        let m = manifest(
+            "Bundle-Name: guice-multibindings\nBundle-SymbolicName: com.google.inject\nBundle-Version: 4.2.3\n",
+        );
+        let c = from_manifest(&m, "/usr/share/java/guice-multibindings.jar").unwrap();
+        assert_eq!(
+            c,
+            Coordinates {
+                group: String::new(),
+                artifact: "guice-multibindings".into(),
+                version: "4.2.3".into()
+            }
+        );
+        let m = manifest("Bundle-Name: Some Library\nBundle-SymbolicName: org.lib.core\nBundle-Version: 1\n");
+        let c = from_manifest(&m, "core.jar").unwrap();
+        assert_eq!(
+            c,
+            Coordinates {
+                group: "org.lib".into(),
+                artifact: "core".into(),
+                version: "1".into()
+            }
         );
     }
 
