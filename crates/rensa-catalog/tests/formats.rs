@@ -790,3 +790,121 @@ fn every_spdx_licence_id_validates() {
     assert_valid_cyclonedx(&render(&sbom, Format::CycloneDx));
     assert_valid_spdx(&render(&sbom, Format::Spdx));
 }
+
+/// Trivy's documents for the example image (`examples/debian-mini`): what the example's README lists.
+#[test]
+fn reads_trivy_documents() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/foreign");
+    for file in [
+        "trivy-0.59.1-debian-mini.cdx.json",
+        "trivy-0.59.1-debian-mini.spdx.json",
+    ] {
+        let data = std::fs::read(dir.join(file)).unwrap();
+        let sbom = read_sbom(file, &data).unwrap();
+        assert_eq!(sbom.warnings, Vec::<String>::new(), "{file}");
+        let diff_ids: Vec<&str> = sbom
+            .image
+            .layers
+            .iter()
+            .map(|l| l.diff_id.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            diff_ids,
+            [
+                "sha256:2d5eadce4e9fbe9dfad39d762b70e88ee2aaebb7584297877c6084c910cc6a64",
+                "sha256:5309b4c5f26296ee3122673469aa8be5eb076e1f0e2c3dbb84197c0dc3fea4d2"
+            ],
+            "{file}"
+        );
+        assert_eq!(
+            sbom.image.config_digest.as_deref(),
+            Some("sha256:0281a03007c8a776e5e7fefae2f8f2fd167ec07de3072d50dfcb614b41d89be5")
+        );
+        let distro = sbom.distro.as_ref().unwrap();
+        assert_eq!(
+            (distro.id.as_str(), distro.version_id.as_deref()),
+            ("debian", Some("12.11"))
+        );
+
+        let debs: BTreeSet<&str> = sbom
+            .packages
+            .iter()
+            .filter(|p| p.ecosystem == Ecosystem::Deb)
+            .map(|p| p.name.as_str())
+            .collect();
+        let expected: BTreeSet<&str> = [
+            "base-files",
+            "bash",
+            "ca-certificates",
+            "dash",
+            "gcc-12-base",
+            "libacl1",
+            "libattr1",
+            "libbz2-1.0",
+            "libc6",
+            "libgcc-s1",
+            "liblzma5",
+            "libssl3",
+            "libtinfo6",
+            "libzstd1",
+            "mawk",
+            "ncurses-base",
+            "zlib1g",
+        ]
+        .into();
+        assert_eq!(debs, expected, "{file}");
+        assert_eq!(sbom.packages.len(), 20, "{file}");
+        let get = |n: &str| {
+            sbom.packages
+                .iter()
+                .find(|p| p.name == n)
+                .unwrap_or_else(|| panic!("{file}: {n}"))
+        };
+        for p in sbom.packages.iter().filter(|p| p.ecosystem == Ecosystem::Deb) {
+            let layer = if p.name == "ca-certificates" { 1 } else { 0 };
+            assert_eq!(p.layer, Some(layer), "{file}: {}", p.name);
+        }
+        let zlib = get("zlib1g");
+        assert_eq!(
+            zlib.version, "1:1.2.13.dfsg-1",
+            "{file}: the epoch is part of the version"
+        );
+        assert_eq!(
+            (zlib.source_name.as_deref(), zlib.source_version.as_deref()),
+            (Some("zlib"), Some("1:1.2.13.dfsg-1")),
+            "{file}"
+        );
+        let bash = get("bash");
+        assert_eq!(
+            (bash.version.as_str(), bash.source_version.as_deref()),
+            ("5.2.15-2+b8", Some("5.2.15-2"))
+        );
+        assert_eq!(get("libc6").source_name.as_deref(), Some("glibc"));
+        assert_eq!(get("ca-certificates").arch.as_deref(), Some("all"));
+        assert_eq!(
+            get("base-files").supplier.as_deref(),
+            Some("Santiago Vila <sanvila@debian.org>")
+        );
+        let idna = get("idna");
+        assert_eq!((idna.ecosystem, idna.version.as_str()), (Ecosystem::Pypi, "3.10"));
+        assert_eq!(
+            idna.location, "/usr/local/lib/python3.11/dist-packages/idna-3.10.dist-info/METADATA",
+            "{file}"
+        );
+        assert_eq!(idna.licenses, ["BSD-3-Clause"]);
+        let debug = get("debug");
+        assert_eq!(
+            (debug.ecosystem, debug.purl.as_str()),
+            (Ecosystem::Npm, "pkg:npm/debug@4.4.0")
+        );
+        assert_eq!(
+            debug.location, "/srv/app/node_modules/debug/package.json",
+            "{file}"
+        );
+        assert_eq!(debug.layer, Some(0));
+
+        // What was read is written again as valid documents.
+        assert_valid_cyclonedx(&render(&sbom, Format::CycloneDx));
+        assert_valid_spdx(&render(&sbom, Format::Spdx));
+    }
+}

@@ -70,12 +70,13 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -247,6 +248,8 @@ struct PackageFacts {
     source_version: Option<String>,
     licenses: Vec<String>,
     properties: BTreeMap<String, String>,
+    /// Trivy splits the source version into epoch, version and release.
+    trivy_source: [Option<String>; 3],
 }
 
 impl PackageFacts {
@@ -258,14 +261,21 @@ impl PackageFacts {
                 self.diff_id = Some(value.into())
             }
             prop::LOCATION | "aquasecurity:trivy:FilePath" | "syft:location:0:path" => {
-                self.location.get_or_insert_with(|| value.into());
+                // Trivy records paths relative to the root.
+                let path = if value.starts_with('/') {
+                    value.to_string()
+                } else {
+                    format!("/{value}")
+                };
+                self.location.get_or_insert(path);
             }
             prop::SOURCE_NAME | "aquasecurity:trivy:SrcName" => {
                 self.source_name.get_or_insert_with(|| value.into());
             }
-            prop::SOURCE_VERSION | "aquasecurity:trivy:SrcVersion" => {
-                self.source_version.get_or_insert_with(|| value.into());
-            }
+            prop::SOURCE_VERSION => self.source_version = Some(value.into()),
+            "aquasecurity:trivy:SrcEpoch" => self.trivy_source[0] = Some(value.into()),
+            "aquasecurity:trivy:SrcVersion" => self.trivy_source[1] = Some(value.into()),
+            "aquasecurity:trivy:SrcRelease" => self.trivy_source[2] = Some(value.into()),
             prop::LICENSE => self.licenses.push(value.into()),
             _ => {
                 if let Some(k) = name.strip_prefix(prop::PACKAGE_PREFIX) {
@@ -286,17 +296,37 @@ impl PackageFacts {
     ) -> Option<Package> {
         let parsed = parse_purl(purl)?;
         let eco = ecosystem(&parsed.kind)?;
+        // The model's dpkg and rpm versions carry the epoch; some tools give it only in the purl.
+        let version = match parsed.qualifiers.get("epoch") {
+            Some(e)
+                if matches!(eco, Ecosystem::Deb | Ecosystem::Rpm) && !version.contains(':') && e != "0" =>
+            {
+                format!("{e}:{version}")
+            }
+            _ => version.to_string(),
+        };
         let mut p = Package::new(
             eco,
             full_name(eco, group, name, &parsed),
             version,
             self.location.unwrap_or_default(),
         );
+        let source_version = self.source_version.or_else(|| {
+            let [epoch, version, release] = self.trivy_source;
+            let mut v = version?;
+            if let Some(r) = release.filter(|r| !r.is_empty()) {
+                v = format!("{v}-{r}");
+            }
+            match epoch.filter(|e| !e.is_empty() && e != "0") {
+                Some(e) => Some(format!("{e}:{v}")),
+                None => Some(v),
+            }
+        });
         p.purl = purl.to_string();
         p.arch = self.arch.or_else(|| parsed.qualifiers.get("arch").cloned());
         p.licenses = self.licenses;
         p.source_name = self.source_name;
-        p.source_version = self.source_version;
+        p.source_version = source_version;
         p.layer = self.layer.or_else(|| {
             let d = self.diff_id.as_deref()?;
             image
@@ -451,6 +481,22 @@ fn spdx_actor(s: &str) -> Option<String> {
     }
 }
 
+/// The annotations of an SPDX element as property names and values; Trivy's get its CycloneDX prefix.
+fn annotations(notes: &[crate::format::spdx::model::Annotation]) -> Vec<(String, String)> {
+    notes
+        .iter()
+        .filter_map(|a| {
+            let (n, v) = annotation(&a.comment)?;
+            let name = if a.annotator.starts_with("Tool: trivy") && !n.contains(':') {
+                format!("aquasecurity:trivy:{n}")
+            } else {
+                n.to_string()
+            };
+            Some((name, v.to_string()))
+        })
+        .collect()
+}
+
 fn from_spdx(path: &str, doc: Document) -> Sbom {
     let described: Vec<&str> = doc
         .relationships
@@ -470,10 +516,8 @@ fn from_spdx(path: &str, doc: Document) -> Sbom {
     let mut facts = ImageFacts::default();
     let (name, version, purl) = match subject {
         Some(s) => {
-            for a in &s.annotations {
-                if let Some((n, v)) = annotation(&a.comment) {
-                    facts.take(n, v);
-                }
+            for (n, v) in annotations(&s.annotations) {
+                facts.take(&n, &v);
             }
             let purl = s
                 .external_refs
@@ -531,9 +575,18 @@ fn from_spdx(path: &str, doc: Document) -> Sbom {
             continue;
         }
         let mut facts = PackageFacts::default();
-        for a in &p.annotations {
-            if let Some((n, v)) = annotation(&a.comment) {
-                facts.take(n, v);
+        for (n, v) in annotations(&p.annotations) {
+            facts.take(&n, &v);
+        }
+        if facts.location.is_none() {
+            // The file the package CONTAINS, as other tools list it.
+            let file = doc
+                .relationships
+                .iter()
+                .filter(|r| r.spdx_element_id == p.spdx_id && r.relationship_type == "CONTAINS")
+                .find_map(|r| doc.files.iter().find(|f| f.spdx_id == r.related_spdx_element));
+            if let Some(f) = file {
+                facts.take(prop::LOCATION, f.file_name.trim_start_matches("./"));
             }
         }
         if facts.licenses.is_empty() {
@@ -545,16 +598,15 @@ fn from_spdx(path: &str, doc: Document) -> Sbom {
                 facts.licenses.push(extracted.get(l).map_or(l, |v| v).to_string());
             }
         }
-        if facts.source_name.is_none() {
-            if let Some(info) = p
+        if facts.source_name.is_none()
+            && let Some(info) = p
                 .source_info
                 .as_deref()
                 .and_then(|s| s.strip_prefix("built package from: "))
-            {
-                let mut words = info.splitn(2, ' ');
-                facts.source_name = words.next().map(str::to_string);
-                facts.source_version = words.next().map(str::to_string);
-            }
+        {
+            let mut words = info.splitn(2, ' ');
+            facts.source_name = words.next().map(str::to_string);
+            facts.source_version = words.next().map(str::to_string);
         }
         let purl = p
             .external_refs

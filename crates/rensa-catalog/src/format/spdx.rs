@@ -326,6 +326,7 @@ pub fn to_document(sbom: &Sbom, options: &WriteOptions) -> Document {
             license_list_version: Some(list_version),
         },
         document_describes: vec![],
+        files: vec![],
         packages,
         relationships,
         has_extracted_licensing_infos: extracted

@@ -26,6 +26,9 @@ pub struct Document {
     /// Packages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<Package>,
+    /// Files (rensa writes none; other tools list the files packages were read from).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<File>,
     /// Relationships.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relationships: Vec<Relationship>,
@@ -120,6 +123,18 @@ pub struct Annotation {
     /// `NAME: VALUE`.
     #[serde(default)]
     pub comment: String,
+}
+
+/// A file (read only).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct File {
+    /// `SPDXRef-…`.
+    #[serde(rename = "SPDXID")]
+    pub spdx_id: String,
+    /// The path.
+    #[serde(default)]
+    pub file_name: String,
 }
 
 /// A relationship.
