@@ -1,0 +1,1 @@
+public class Bundle { public static String hello() { return "bundle 0.9.0"; } }
