@@ -388,3 +388,30 @@ fn zip_bomb_is_bounded() {
     assert_eq!(over.len(), 60, "{:?}", sbom.warnings);
     assert!(over[0].starts_with("/opt/bomb/bomb.jar!/lib/z"), "{}", over[0]);
 }
+
+/// Damaged inputs at realistic paths: warnings or nothing, never a panic or a spurious package.
+#[test]
+fn damaged_inputs_are_reported_not_fatal() {
+    let root = tempfile::tempdir().unwrap();
+    let put = |path: &str, data: &[u8], mode: u32| {
+        let dest = root.path().join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(&dest, data).unwrap();
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let go = std::fs::read(fixtures().join("golang/goapp")).unwrap();
+    let rust = std::fs::read(fixtures().join("rust/rustapp")).unwrap();
+    let war = std::fs::read(fixtures().join("java/shop.war")).unwrap();
+    put("/usr/bin/go-head", &go[..4096], 0o755);
+    put("/usr/bin/rust-head", &rust[..rust.len() / 2], 0o755);
+    put("/opt/app/truncated.war", &war[..war.len() / 2], 0o644);
+    put("/src/bad/Cargo.lock", b"[[package]]\nname = 3\n", 0o644);
+    let sbom = catalog(root.path());
+    assert!(sbom.packages.is_empty(), "{:?}", summary(&sbom.packages));
+    assert_eq!(sbom.warnings.len(), 1, "{:?}", sbom.warnings);
+    assert!(
+        sbom.warnings[0].starts_with("/src/bad/Cargo.lock: malformed Cargo.lock: "),
+        "{:?}",
+        sbom.warnings
+    );
+}
