@@ -415,3 +415,44 @@ fn damaged_inputs_are_reported_not_fatal() {
         sbom.warnings
     );
 }
+
+/// Every byte of the ELF header, program and section header tables and the build-information /
+/// `.dep-v0` payload of the real binaries, and every byte of a real jar, flipped in turn: the detectors'
+/// inspection returns something or nothing, never panics.
+#[test]
+fn mutated_real_artifacts_never_panic() {
+    use rensa_catalog::Detector;
+    use rensa_catalog::detector::{golang::Golang, java::Java, rust::Rust};
+
+    let mut go = std::fs::read(fixtures().join("golang/goapp")).unwrap();
+    // Headers (up to the end of the section header table) and the `.go.buildinfo` section.
+    let ranges = [0..456 + 14 * 64, 0x131000..0x1311a0];
+    for r in ranges {
+        for i in r {
+            go[i] ^= 0xff;
+            let _ = Golang.inspect("/app", &go);
+            go[i] ^= 0xff;
+        }
+    }
+    assert!(Golang.inspect("/app", &go).is_some());
+
+    let mut rust = std::fs::read(fixtures().join("rust/rustapp")).unwrap();
+    let n = rust.len();
+    for i in (0..4096)
+        .chain(0x460e2..0x460e2 + 0x86)
+        .chain(n.saturating_sub(4096)..n)
+    {
+        rust[i] ^= 0xff;
+        let _ = Rust.inspect("/app", &rust);
+        rust[i] ^= 0xff;
+    }
+    assert!(Rust.inspect("/app", &rust).is_some());
+
+    let mut jar = std::fs::read(fixtures().join("java/hello-1.2.3.jar")).unwrap();
+    for i in 0..jar.len() {
+        jar[i] ^= 0xff;
+        let _ = Java.inspect("/app.jar", &jar);
+        jar[i] ^= 0xff;
+    }
+    assert!(Java.inspect("/app.jar", &jar).is_some());
+}
