@@ -655,6 +655,21 @@ mod tests {
     }
 
     #[test]
+    fn lenient_where_tools_differ() {
+        let doc = br#"{"bomFormat":"CycloneDX","specVersion":"1.4","metadata":{"tools":[{"name":"x"}],
+            "component":{"type":"container","name":"img","properties":[{"name":"p","value":null}]}},
+            "components":[{"type":"library","name":"core","group":"@babel","version":"7.0.0",
+            "purl":"pkg:npm/%40babel/core@7.0.0","components":[{"type":"library","name":"x","purl":"pkg:generic/x"}]}]}"#;
+        let sbom = read_sbom("a.json", doc).unwrap();
+        assert_eq!(sbom.packages.len(), 1);
+        assert_eq!(sbom.packages[0].name, "@babel/core");
+        assert_eq!(
+            sbom.warnings,
+            ["a.json: skipped component \"x\": no purl of a supported ecosystem"]
+        );
+    }
+
+    #[test]
     fn bad_input_names_the_file() {
         for (data, want) in [
             (&b"{"[..], "not a JSON document"),

@@ -164,8 +164,13 @@ pub struct Property {
     /// Name (`rensa:…`).
     pub name: String,
     /// Value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub value: String,
+}
+
+/// Reads `null` (which some tools write) as an empty string.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 /// One node of the dependency graph.
