@@ -8,6 +8,9 @@
 //! match, and are skipped. In an auditable binary, the binary's own crate is reported only when it came
 //! from a registry (`cargo install`), with `cargo-root = true`; build-time dependencies (build scripts,
 //! proc macros) are reported with `cargo-kind = build`.
+//!
+//! Only ELF binaries are read (the section also exists in PE and Mach-O builds, which Linux images do not
+//! hold).
 
 pub(crate) mod auditable;
 pub(crate) mod lockfile;
