@@ -23,8 +23,9 @@ pub use os::Distro;
 pub use package::{Ecosystem, Package};
 pub use sbom::{ImageInfo, LayerInfo, Sbom};
 
-/// Bumped whenever a detector's `want`/`inspect` changes, so cached layer indexes are not reused.
-pub const CATALOG_VERSION: u32 = 1;
+/// Bumped whenever a detector's `want`/`inspect` changes, so cached layer indexes are not reused. (The
+/// cache key also holds the crate version, so a released build never reads another build's entries.)
+pub const CATALOG_VERSION: u32 = 2;
 
 /// The union of all detectors' interests (and the OS release files).
 pub struct CatalogInterest<'a> {
@@ -67,7 +68,11 @@ impl Interest for CatalogInterest<'_> {
     }
     fn cache_key(&self) -> String {
         let names: Vec<&str> = self.detectors.iter().map(|d| d.name()).collect();
-        format!("catalog-v{CATALOG_VERSION}:{}", names.join(","))
+        format!(
+            "catalog-v{CATALOG_VERSION}-{}:{}",
+            env!("CARGO_PKG_VERSION"),
+            names.join(",")
+        )
     }
 }
 
@@ -93,15 +98,25 @@ pub fn catalog_tree(tree: &FileTree, image: &Image, detectors: &[Box<dyn Detecto
         packages.extend(d.packages);
         warnings.extend(d.warnings);
     }
-    // Files owned by OS packages are not reported again as language packages.
-    let owned: BTreeSet<&str> = packages
+    // Files owned by OS packages are not reported again as language packages. Paths are compared after
+    // resolving links inside the image, so `/lib/…` recorded by dpkg matches `/usr/lib/…` on merged-/usr.
+    let canonical = |path: &str| -> String {
+        match tree.resolve(path) {
+            Ok(Some((real, _))) => real,
+            _ => path.to_string(),
+        }
+    };
+    let owned: BTreeSet<String> = packages
         .iter()
         .filter(|p| p.ecosystem.is_os())
-        .flat_map(|p| p.files.iter().map(String::as_str))
+        .flat_map(|p| p.files.iter())
+        .map(|f| canonical(f))
         .collect();
     let keep: Vec<bool> = packages
         .iter()
-        .map(|p| p.ecosystem.is_os() || !owned.contains(p.location.as_str()))
+        .map(|p| {
+            p.ecosystem.is_os() || (!owned.contains(&p.location) && !owned.contains(&canonical(&p.location)))
+        })
         .collect();
     let mut packages: Vec<Package> = packages
         .into_iter()

@@ -156,8 +156,11 @@ fn emit(output: Option<&PathBuf>, data: &[u8]) -> Result<()> {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(data)?;
-            out.flush()?;
+            match out.write_all(data).and_then(|()| out.flush()) {
+                // A reader that stopped early (`rensa sbom … | head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                r => r?,
+            }
         }
     }
     Ok(())
