@@ -8,6 +8,7 @@ Exit status: 0 when the package sets agree, 1 when they differ.
 """
 
 import argparse
+import fnmatch
 import collections
 import json
 import re
@@ -25,6 +26,13 @@ def norm_name(eco, name):
 def trivy_packages(path):
     bom = json.load(open(path, encoding="utf-8"))
     out = {}
+    # Trivy names the file a language package came from as an "application" component that depends on it.
+    apps = {c["bom-ref"]: "/" + c["name"] for c in bom.get("components", []) if c.get("type") == "application"}
+    file_of = {}
+    for d in bom.get("dependencies", []):
+        if d["ref"] in apps:
+            for ref in d.get("dependsOn", []):
+                file_of[ref] = apps[d["ref"]]
     for c in bom.get("components", []):
         purl = c.get("purl")
         if not purl:
@@ -48,8 +56,26 @@ def trivy_packages(path):
         key = (eco, norm_name(eco, name), c.get("version", ""))
         out.setdefault(key, []).append(
             {"arch": arch, "source_name": props.get("SrcName"), "source_version": src_version,
-             "location": props.get("FilePath") or props.get("LayerDiffID", "")})
+             "location": props.get("FilePath") or file_of.get(c.get("bom-ref")) or props.get("LayerDiffID", "")})
     return out
+
+
+def known_differences(path):
+    rules = []
+    if path:
+        for line in open(path, encoding="utf-8"):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                side, eco, pattern, reason = line.split(None, 3)
+                rules.append((side, eco, pattern, reason))
+    return rules
+
+
+def documented(rules, side, eco, name):
+    for s, e, pattern, reason in rules:
+        if s == side and e == eco and fnmatch.fnmatchcase(name, pattern):
+            return reason
+    return None
 
 
 def rensa_packages(path):
@@ -79,6 +105,7 @@ def main():
     ap.add_argument("rensa_json")
     ap.add_argument("trivy_cyclonedx")
     ap.add_argument("--dpkg-root")
+    ap.add_argument("--known", help="file of documented differences")
     args = ap.parse_args()
 
     sbom, rensa = rensa_packages(args.rensa_json)
@@ -94,17 +121,22 @@ def main():
     print("  packages per ecosystem:  " + ", ".join(
         f"{e} rensa {counts[(e, 'rensa')]} / trivy {counts[(e, 'trivy')]}" for e in ecos) if ecos else "  no packages")
 
+    rules = known_differences(args.known)
     only_trivy = sorted(set(trivy) - set(rensa))
     only_rensa = sorted(set(rensa) - set(trivy))
-    print(f"  Trivy finds, rensa misses ({len(only_trivy)}):")
-    for eco, name, ver in only_trivy:
-        locs = sorted({t["location"] for t in trivy[(eco, name, ver)]})
-        print(f"    {eco}/{name}@{ver}    [{', '.join(locs)}]")
-    print(f"  rensa finds, Trivy misses ({len(only_rensa)}):")
-    for eco, name, ver in only_rensa:
-        locs = sorted({p.get("location", "") for p in rensa[(eco, name, ver)]})
-        print(f"    {eco}/{name}@{ver}    [{', '.join(locs)}]")
-    ok = ok and not only_trivy and not only_rensa
+    undocumented = 0
+    for title, side, keys, table, loc in (
+        ("Trivy finds, rensa misses", "trivy-only", only_trivy, trivy, lambda p: p["location"]),
+        ("rensa finds, Trivy misses", "rensa-only", only_rensa, rensa, lambda p: p.get("location", "")),
+    ):
+        print(f"  {title} ({len(keys)}):")
+        for eco, name, ver in keys:
+            locs = ", ".join(sorted({loc(p) for p in table[(eco, name, ver)]}))
+            reason = documented(rules, side, eco, name)
+            note = f"\n        documented: {reason}" if reason else ""
+            undocumented += reason is None
+            print(f"    {eco}/{name}@{ver}    [{locs}]{note}")
+    ok = ok and undocumented == 0
 
     dupes = [(k, len(rensa[k]), len(trivy[k])) for k in sorted(set(rensa) & set(trivy)) if len(rensa[k]) != len(trivy[k])]
     if dupes:

@@ -1,5 +1,6 @@
 //! Accuracy on planted packages: real artifacts made by pip, npm, cargo, javac/jar and RubyGems (see
-//! testdata/planted/SOURCE.md) are planted into a root filesystem at the paths images keep them, and
+//! testdata/planted/SOURCE.md) are planted into a root filesystem at the paths images keep them (as
+//! testdata/planted/plant.txt lists), and
 //! `rensa sbom dir:ROOT` must report every planted package with its exact version and nothing else.
 //!
 //! Each ecosystem also has its own test, so a failure says which detector is wrong.
@@ -38,52 +39,67 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-/// What each planting puts where, and the packages it holds.
+/// The packages planted for one ecosystem; where its files go is in testdata/planted/plant.txt.
 struct Planting {
     ecosystem: &'static str,
-    files: &'static [(&'static str, &'static str)],
     packages: &'static [(&'static str, &'static str)],
+}
+
+/// The (source, destination) lines of plant.txt for `ecosystem`.
+fn files_of(ecosystem: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(planted_dir().join("plant.txt")).expect("testdata/planted/plant.txt");
+    let files: Vec<(String, String)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            [eco, src, dest] => (eco == ecosystem).then(|| (src.to_string(), dest.to_string())),
+            _ => panic!("plant.txt: bad line {l:?}"),
+        })
+        .collect();
+    assert!(!files.is_empty(), "plant.txt plants nothing for {ecosystem}");
+    files
 }
 
 const PLANTINGS: &[Planting] = &[
     Planting {
         ecosystem: "pypi",
-        files: &[
-            ("python/python_dateutil-2.9.0.post0.dist-info", "/usr/lib/python3/site-packages/python_dateutil-2.9.0.post0.dist-info"),
-            ("python/six-1.17.0.dist-info", "/usr/lib/python3/site-packages/six-1.17.0.dist-info"),
-            ("python/dateutil", "/usr/lib/python3/site-packages/dateutil"),
-        ],
         packages: &[("python-dateutil", "2.9.0.post0"), ("six", "1.17.0")],
     },
     Planting {
         ecosystem: "npm",
-        files: &[("npm/app", "/app")],
-        packages: &[("@sindresorhus/is", "4.6.0"), ("once", "1.4.0"), ("wrappy", "1.0.2")],
+        packages: &[
+            ("@sindresorhus/is", "4.6.0"),
+            ("once", "1.4.0"),
+            ("wrappy", "1.0.2"),
+        ],
     },
     Planting {
         ecosystem: "cargo",
-        files: &[("cargo/Cargo.lock", "/app/Cargo.lock")],
         packages: &[("itoa", "1.0.11"), ("memchr", "2.7.4"), ("smallvec", "1.13.2")],
     },
     Planting {
         ecosystem: "maven",
-        files: &[("java/greeter-1.2.3.jar", "/opt/app/lib/greeter-1.2.3.jar"), ("java/bundle.jar", "/opt/app/bundle.jar")],
-        packages: &[("com.example:bundle", "0.9.0"), ("com.example:greeter", "1.2.3"), ("com.example.util:json-tiny", "3.1.4")],
+        packages: &[
+            ("com.example:bundle", "0.9.0"),
+            ("com.example:greeter", "1.2.3"),
+            ("com.example.util:json-tiny", "3.1.4"),
+        ],
     },
     Planting {
         ecosystem: "gem",
-        files: &[("gem/specifications", "/usr/local/bundle/specifications")],
         packages: &[("rack", "2.2.22"), ("rack-test", "2.0.2")],
     },
     Planting {
         ecosystem: "composer",
-        files: &[("composer/installed.json", "/var/www/vendor/composer/installed.json")],
         packages: &[("psr/container", "2.0.2"), ("psr/log", "3.0.2")],
     },
 ];
 
 fn keys(p: &Planting) -> BTreeSet<Key> {
-    p.packages.iter().map(|(n, v)| (p.ecosystem.to_string(), n.to_string(), v.to_string())).collect()
+    p.packages
+        .iter()
+        .map(|(n, v)| (p.ecosystem.to_string(), n.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Plants `plantings` into a fresh root, runs rensa on it and returns every reported package with its location.
@@ -92,8 +108,8 @@ fn catalog(plantings: &[&Planting]) -> Vec<(Key, String)> {
     let root = tmp.path().join("rootfs");
     std::fs::create_dir_all(&root).unwrap();
     for p in plantings {
-        for (src, dest) in p.files {
-            plant(&root, src, dest);
+        for (src, dest) in files_of(p.ecosystem) {
+            plant(&root, &src, &dest);
         }
     }
     let out = Command::new(env!("CARGO_BIN_EXE_rensa"))
@@ -102,14 +118,23 @@ fn catalog(plantings: &[&Planting]) -> Vec<(Key, String)> {
         .args(["--format", "json", "--no-cache"])
         .output()
         .expect("run rensa");
-    assert!(out.status.success(), "rensa sbom failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "rensa sbom failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let sbom: Value = serde_json::from_slice(&out.stdout).expect("rensa's JSON parses");
     sbom["packages"]
         .as_array()
         .expect("packages array")
         .iter()
         .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap_or_else(|| panic!("package without {k}: {p}")).to_string();
+            let s = |k: &str| {
+                p[k].as_str()
+                    .unwrap_or_else(|| panic!("package without {k}: {p}"))
+                    .to_string()
+            };
             ((s("ecosystem"), s("name"), s("version")), s("location"))
         })
         .collect()
@@ -119,18 +144,28 @@ fn catalog(plantings: &[&Planting]) -> Vec<(Key, String)> {
 fn assert_exactly(found: &[(Key, String)], expected: &BTreeSet<Key>) {
     let set: BTreeSet<Key> = found.iter().map(|(k, _)| k.clone()).collect();
     let missing: Vec<&Key> = expected.difference(&set).collect();
-    let spurious: Vec<(&Key, &String)> = found.iter().filter(|(k, _)| !expected.contains(k)).map(|(k, l)| (k, l)).collect();
+    let spurious: Vec<(&Key, &String)> = found
+        .iter()
+        .filter(|(k, _)| !expected.contains(k))
+        .map(|(k, l)| (k, l))
+        .collect();
     assert!(
         missing.is_empty() && spurious.is_empty(),
         "planted but not found: {missing:#?}\nfound but not planted (with location): {spurious:#?}"
     );
     let mut seen = BTreeSet::new();
     let dupes: Vec<&(Key, String)> = found.iter().filter(|(k, _)| !seen.insert(k.clone())).collect();
-    assert!(dupes.is_empty(), "reported more than once (each was installed once): {dupes:#?}\nall: {found:#?}");
+    assert!(
+        dupes.is_empty(),
+        "reported more than once (each was installed once): {dupes:#?}\nall: {found:#?}"
+    );
 }
 
 fn check_one(ecosystem: &str) {
-    let p = PLANTINGS.iter().find(|p| p.ecosystem == ecosystem).expect("a planting");
+    let p = PLANTINGS
+        .iter()
+        .find(|p| p.ecosystem == ecosystem)
+        .expect("a planting");
     assert_exactly(&catalog(&[p]), &keys(p));
 }
 
@@ -178,9 +213,14 @@ fn everything_planted_together_is_found_and_nothing_else() {
 fn the_planted_files_hold_the_expected_versions() {
     let d = planted_dir();
     let read = |p: &str| std::fs::read_to_string(d.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
-    for (dir, name, version) in
-        [("python_dateutil-2.9.0.post0.dist-info", "python-dateutil", "2.9.0.post0"), ("six-1.17.0.dist-info", "six", "1.17.0")]
-    {
+    for (dir, name, version) in [
+        (
+            "python_dateutil-2.9.0.post0.dist-info",
+            "python-dateutil",
+            "2.9.0.post0",
+        ),
+        ("six-1.17.0.dist-info", "six", "1.17.0"),
+    ] {
         let meta = read(&format!("python/{dir}/METADATA"));
         assert!(meta.lines().any(|l| l == format!("Name: {name}")), "{dir}");
         assert!(meta.lines().any(|l| l == format!("Version: {version}")), "{dir}");
@@ -191,15 +231,42 @@ fn the_planted_files_hold_the_expected_versions() {
         .unwrap()
         .iter()
         .filter(|(k, _)| !k.is_empty())
-        .map(|(k, v)| (k.trim_start_matches("node_modules/").to_string(), v["version"].as_str().unwrap().to_string()))
+        .map(|(k, v)| {
+            (
+                k.trim_start_matches("node_modules/").to_string(),
+                v["version"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let expected_npm = PLANTINGS.iter().find(|p| p.ecosystem == "npm").unwrap().packages;
-    assert_eq!(npm, expected_npm.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect());
+    assert_eq!(
+        npm,
+        expected_npm
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    );
     let cargo = read("cargo/Cargo.lock");
-    for (n, v) in PLANTINGS.iter().find(|p| p.ecosystem == "cargo").unwrap().packages {
-        assert!(cargo.contains(&format!("name = \"{n}\"\nversion = \"{v}\"\nsource = \"registry+")), "{n} {v}");
+    for (n, v) in PLANTINGS
+        .iter()
+        .find(|p| p.ecosystem == "cargo")
+        .unwrap()
+        .packages
+    {
+        assert!(
+            cargo.contains(&format!(
+                "name = \"{n}\"\nversion = \"{v}\"\nsource = \"registry+"
+            )),
+            "{n} {v}"
+        );
     }
-    for (file, version) in [("rack-2.2.22.gemspec", "2.2.22"), ("rack-test-2.0.2.gemspec", "2.0.2")] {
-        assert!(read(&format!("gem/specifications/{file}")).contains(&format!("s.version = \"{version}\"")), "{file}");
+    for (file, version) in [
+        ("rack-2.2.22.gemspec", "2.2.22"),
+        ("rack-test-2.0.2.gemspec", "2.0.2"),
+    ] {
+        assert!(
+            read(&format!("gem/specifications/{file}")).contains(&format!("s.version = \"{version}\"")),
+            "{file}"
+        );
     }
 }

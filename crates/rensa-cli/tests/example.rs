@@ -13,7 +13,10 @@ use std::process::Command;
 use serde_json::Value;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
 }
 
 fn layout() -> PathBuf {
@@ -39,7 +42,8 @@ fn rensa_sbom(extra: &[&str]) -> Vec<u8> {
 }
 
 fn rensa_json() -> Value {
-    serde_json::from_slice(&rensa_sbom(&["--format", "json", "--no-cache"])).expect("rensa's JSON output parses")
+    serde_json::from_slice(&rensa_sbom(&["--format", "json", "--no-cache"]))
+        .expect("rensa's JSON output parses")
 }
 
 fn read_json(path: &Path) -> Value {
@@ -62,13 +66,19 @@ fn manifest_and_config() -> (Value, Value) {
         .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == "latest")
         .expect("tag latest in index.json");
     let manifest = read_json(&blob(desc["digest"].as_str().expect("manifest digest")));
-    let config = read_json(&blob(manifest["config"]["digest"].as_str().expect("config digest")));
+    let config = read_json(&blob(
+        manifest["config"]["digest"].as_str().expect("config digest"),
+    ));
     (manifest, config)
 }
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
@@ -76,7 +86,10 @@ fn run(cmd: &mut Command) -> String {
 fn unpack_with_tar(root: &Path, scratch: &Path) {
     let (manifest, _) = manifest_and_config();
     let layers = manifest["layers"].as_array().expect("manifest layers");
-    assert!(layers.len() >= 2, "the example is meant to have at least two layers");
+    assert!(
+        layers.len() >= 2,
+        "the example is meant to have at least two layers"
+    );
     std::fs::create_dir_all(root).unwrap();
     for (i, layer) in layers.iter().enumerate() {
         assert_eq!(layer["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
@@ -89,7 +102,10 @@ fn unpack_with_tar(root: &Path, scratch: &Path) {
             .arg(&dir)
             .arg("--no-same-owner"));
         apply_whiteouts(&dir, &dir, root);
-        run(Command::new("cp").arg("-a").arg(format!("{}/.", dir.display())).arg(root));
+        run(Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", dir.display()))
+            .arg(root));
     }
 }
 
@@ -146,7 +162,10 @@ fn dpkg_oracle(root: &Path) -> BTreeSet<DebRow> {
 }
 
 fn str_field(p: &Value, key: &str) -> String {
-    p[key].as_str().unwrap_or_else(|| panic!("package without {key}: {p}")).to_string()
+    p[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("package without {key}: {p}"))
+        .to_string()
 }
 
 fn packages_of(sbom: &Value, ecosystem: &str) -> Vec<Value> {
@@ -165,7 +184,11 @@ fn deb_packages_equal_dpkg_query_on_the_final_filesystem() {
     let root = tmp.path().join("rootfs");
     unpack_with_tar(&root, tmp.path());
     let oracle = dpkg_oracle(&root);
-    assert_eq!(oracle.len(), 17, "the example holds 16 base packages and ca-certificates from layer 1");
+    assert_eq!(
+        oracle.len(),
+        17,
+        "the example holds 16 base packages and ca-certificates from layer 1"
+    );
 
     let sbom = rensa_json();
     let debs = packages_of(&sbom, "deb");
@@ -176,22 +199,41 @@ fn deb_packages_equal_dpkg_query_on_the_final_filesystem() {
                 str_field(p, "name"),
                 str_field(p, "version"),
                 str_field(p, "arch"),
-                p["source_name"].as_str().unwrap_or(p["name"].as_str().unwrap()).to_string(),
-                p["source_version"].as_str().unwrap_or(p["version"].as_str().unwrap()).to_string(),
+                p["source_name"]
+                    .as_str()
+                    .unwrap_or(p["name"].as_str().unwrap())
+                    .to_string(),
+                p["source_version"]
+                    .as_str()
+                    .unwrap_or(p["version"].as_str().unwrap())
+                    .to_string(),
             )
         })
         .collect();
     let found_set: BTreeSet<DebRow> = found.iter().cloned().collect();
-    assert_eq!(found.len(), found_set.len(), "a deb package is reported twice: {found:#?}");
+    assert_eq!(
+        found.len(),
+        found_set.len(),
+        "a deb package is reported twice: {found:#?}"
+    );
     let missing: Vec<_> = oracle.difference(&found_set).collect();
     let extra: Vec<_> = found_set.difference(&oracle).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing (in dpkg, not rensa): {missing:#?}\nextra: {extra:#?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing (in dpkg, not rensa): {missing:#?}\nextra: {extra:#?}"
+    );
 
     for p in &debs {
         assert_eq!(p["location"], "/var/lib/dpkg/status", "{p}");
         let purl = str_field(p, "purl");
-        assert!(purl.starts_with(&format!("pkg:deb/debian/{}@", p["name"].as_str().unwrap())), "{purl}");
-        assert!(purl.contains("distro=debian-12") && purl.contains(&format!("arch={}", str_field(p, "arch"))), "{purl}");
+        assert!(
+            purl.starts_with(&format!("pkg:deb/debian/{}@", p["name"].as_str().unwrap())),
+            "{purl}"
+        );
+        assert!(
+            purl.contains("distro=debian-12") && purl.contains(&format!("arch={}", str_field(p, "arch"))),
+            "{purl}"
+        );
     }
 }
 
@@ -201,8 +243,12 @@ fn packages_are_attributed_to_the_layer_that_put_them_there() {
     let sbom = rensa_json();
 
     // The layers as umoci recorded them.
-    let diff_ids: Vec<&str> =
-        config["rootfs"]["diff_ids"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    let diff_ids: Vec<&str> = config["rootfs"]["diff_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
     let layers = sbom["image"]["layers"].as_array().expect("image.layers");
     assert_eq!(layers.len(), diff_ids.len());
     for (i, l) in layers.iter().enumerate() {
@@ -216,7 +262,12 @@ fn packages_are_attributed_to_the_layer_that_put_them_there() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| ((str_field(p, "ecosystem"), str_field(p, "name")), p["layer"].as_u64().expect("layer index")))
+        .map(|p| {
+            (
+                (str_field(p, "ecosystem"), str_field(p, "name")),
+                p["layer"].as_u64().expect("layer index"),
+            )
+        })
         .collect();
     // Layer 1 ran "apt-get install ca-certificates": only that record is new there; the other 16 stanzas
     // are byte-identical to layer 0's.
@@ -234,16 +285,25 @@ fn language_packages_honour_the_whiteout() {
         .unwrap()
         .iter()
         .filter(|p| p["ecosystem"] != "deb")
-        .map(|p| (str_field(p, "ecosystem"), str_field(p, "name"), str_field(p, "version")))
+        .map(|p| {
+            (
+                str_field(p, "ecosystem"),
+                str_field(p, "name"),
+                str_field(p, "version"),
+            )
+        })
         .collect();
     found.sort();
     // pip installed six 1.17.0 and idna 3.10 in layer 0; layer 1 removed six's dist-info (a `.wh.` entry).
     // npm installed debug 4.4.0, which brought ms 2.1.3. Each is installed once, so reported once.
-    let expected: Vec<(String, String, String)> =
-        [("npm", "debug", "4.4.0"), ("npm", "ms", "2.1.3"), ("pypi", "idna", "3.10")]
-            .iter()
-            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-            .collect();
+    let expected: Vec<(String, String, String)> = [
+        ("npm", "debug", "4.4.0"),
+        ("npm", "ms", "2.1.3"),
+        ("pypi", "idna", "3.10"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
     assert_eq!(found, expected);
 }
 
@@ -255,7 +315,10 @@ fn output_is_reproducible_and_the_warm_cache_gives_the_same_answer() {
     let cold = rensa_sbom(&["--format", "json", "--cache-dir", dir]);
     let warm = rensa_sbom(&["--format", "json", "--cache-dir", dir]);
     assert!(uncached == cold && cold == warm, "the three runs differ");
-    assert!(std::fs::read_dir(cache.path()).unwrap().next().is_some(), "the cold run wrote nothing to the cache");
+    assert!(
+        std::fs::read_dir(cache.path()).unwrap().next().is_some(),
+        "the cold run wrote nothing to the cache"
+    );
 }
 
 #[test]
@@ -266,7 +329,9 @@ fn the_readme_command_prints_a_table_of_every_package() {
         let name = p["name"].as_str().unwrap();
         let version = p["version"].as_str().unwrap();
         assert!(
-            table.lines().any(|l| l.split_whitespace().take(2).eq([name, version])),
+            table
+                .lines()
+                .any(|l| l.split_whitespace().take(2).eq([name, version])),
             "no table row starts with {name} {version}:\n{table}"
         );
     }
