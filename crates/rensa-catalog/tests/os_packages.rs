@@ -743,7 +743,7 @@ fn damaged_databases_never_panic() {
             let at = (next() % d.len() as u64) as usize;
             d[at] ^= 1 << (next() % 8);
         }
-        if next() % 4 == 0 {
+        if next().is_multiple_of(4) {
             d.truncate((next() % (d.len() as u64 + 1)) as usize);
         }
         d
