@@ -1,0 +1,1 @@
+//! advisory (being written).

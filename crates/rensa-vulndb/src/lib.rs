@@ -1,0 +1,14 @@
+//! Vulnerability data for rensa: the total order of versions in every ecosystem the catalog reports
+//! ([`version`]), severity from CVSS v2/v3.x/v4 vectors and distribution ratings ([`severity`]), and the
+//! advisory model with importers for OSV and native distribution feeds ([`advisory`], [`osv`], [`feed`]).
+//!
+//! Matching packages from `rensa-catalog` against a local database builds on these.
+
+pub mod advisory;
+pub mod error;
+pub mod feed;
+pub mod osv;
+pub mod severity;
+pub mod version;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! osv (being written).

@@ -1,0 +1,1 @@
+//! severity (being written).
