@@ -23,7 +23,8 @@ cp "$tmp/app/package.json" "$tmp/app/package-lock.json" npm/app/
 done
 
 # Rust: cargo resolves a tiny application's lockfile against crates.io.
-rm -rf cargo && mkdir -p cargo/src
+find cargo -mindepth 1 -maxdepth 1 ! -name tool -exec rm -rf {} + 2>/dev/null || true
+mkdir -p cargo/src
 cat > cargo/Cargo.toml <<'TOML'
 [package]
 name = "planted-app"
@@ -39,6 +40,12 @@ smallvec = "=1.13.2"
 TOML
 echo 'fn main() {}' > cargo/src/main.rs
 (cd cargo && cargo generate-lockfile -q)
+# ... and a binary built with cargo-auditable (its dependency list embedded in the .dep-v0 section), from the
+# tiny crate in cargo/tool/. Needs cargo-auditable: `cargo install --root .cache/tools cargo-auditable`.
+PATH="$here/../../.cache/tools/bin:$PATH"
+command -v cargo-auditable >/dev/null || { echo "make.sh: cargo-auditable is not installed" >&2; exit 1; }
+(cd cargo/tool && CARGO_TARGET_DIR="$tmp/tool-target" cargo auditable build -q --release)
+cp "$tmp/tool-target/release/planted-tool" cargo/planted-tool
 
 # Java: javac + jar. greeter-1.2.3.jar is a plain Maven-style jar; bundle.jar is an application jar that nests
 # a library jar (json-tiny-3.1.4.jar) under BOOT-INF/lib/ the way Spring Boot does.

@@ -41,31 +41,35 @@ fn copy(from: &Path, to: &Path) {
 
 /// The packages planted for one ecosystem; where its files go is in testdata/planted/plant.txt.
 struct Planting {
+    /// The first column of plant.txt.
+    group: &'static str,
     ecosystem: &'static str,
     packages: &'static [(&'static str, &'static str)],
 }
 
-/// The (source, destination) lines of plant.txt for `ecosystem`.
-fn files_of(ecosystem: &str) -> Vec<(String, String)> {
+/// The (source, destination) lines of plant.txt for `group`.
+fn files_of(group: &str) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(planted_dir().join("plant.txt")).expect("testdata/planted/plant.txt");
     let files: Vec<(String, String)> = text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-            [eco, src, dest] => (eco == ecosystem).then(|| (src.to_string(), dest.to_string())),
+            [eco, src, dest] => (eco == group).then(|| (src.to_string(), dest.to_string())),
             _ => panic!("plant.txt: bad line {l:?}"),
         })
         .collect();
-    assert!(!files.is_empty(), "plant.txt plants nothing for {ecosystem}");
+    assert!(!files.is_empty(), "plant.txt plants nothing for {group}");
     files
 }
 
 const PLANTINGS: &[Planting] = &[
     Planting {
+        group: "pypi",
         ecosystem: "pypi",
         packages: &[("python-dateutil", "2.9.0.post0"), ("six", "1.17.0")],
     },
     Planting {
+        group: "npm",
         ecosystem: "npm",
         packages: &[
             ("@sindresorhus/is", "4.6.0"),
@@ -74,10 +78,17 @@ const PLANTINGS: &[Planting] = &[
         ],
     },
     Planting {
+        group: "cargo",
         ecosystem: "cargo",
         packages: &[("itoa", "1.0.11"), ("memchr", "2.7.4"), ("smallvec", "1.13.2")],
     },
     Planting {
+        group: "auditable",
+        ecosystem: "cargo",
+        packages: &[("hex", "0.4.3"), ("semver", "1.0.23")],
+    },
+    Planting {
+        group: "maven",
         ecosystem: "maven",
         packages: &[
             ("com.example:bundle", "0.9.0"),
@@ -86,10 +97,12 @@ const PLANTINGS: &[Planting] = &[
         ],
     },
     Planting {
+        group: "gem",
         ecosystem: "gem",
         packages: &[("rack", "2.2.22"), ("rack-test", "2.0.2")],
     },
     Planting {
+        group: "composer",
         ecosystem: "composer",
         packages: &[("psr/container", "2.0.2"), ("psr/log", "3.0.2")],
     },
@@ -108,7 +121,7 @@ fn catalog(plantings: &[&Planting]) -> Vec<(Key, String)> {
     let root = tmp.path().join("rootfs");
     std::fs::create_dir_all(&root).unwrap();
     for p in plantings {
-        for (src, dest) in files_of(p.ecosystem) {
+        for (src, dest) in files_of(p.group) {
             plant(&root, &src, &dest);
         }
     }
@@ -161,10 +174,10 @@ fn assert_exactly(found: &[(Key, String)], expected: &BTreeSet<Key>) {
     );
 }
 
-fn check_one(ecosystem: &str) {
+fn check_one(group: &str) {
     let p = PLANTINGS
         .iter()
-        .find(|p| p.ecosystem == ecosystem)
+        .find(|p| p.group == group)
         .expect("a planting");
     assert_exactly(&catalog(&[p]), &keys(p));
 }
@@ -182,6 +195,11 @@ fn npm_tree_with_lockfile() {
 #[test]
 fn cargo_lock() {
     check_one("cargo");
+}
+
+#[test]
+fn cargo_auditable_binary() {
+    check_one("auditable");
 }
 
 #[test]
@@ -203,7 +221,7 @@ fn composer_installed_json() {
 fn everything_planted_together_is_found_and_nothing_else() {
     let all: Vec<&Planting> = PLANTINGS.iter().collect();
     let expected: BTreeSet<Key> = PLANTINGS.iter().flat_map(keys).collect();
-    assert_eq!(expected.len(), 15);
+    assert_eq!(expected.len(), 17);
     assert_exactly(&catalog(&all), &expected);
 }
 
@@ -238,7 +256,7 @@ fn the_planted_files_hold_the_expected_versions() {
             )
         })
         .collect();
-    let expected_npm = PLANTINGS.iter().find(|p| p.ecosystem == "npm").unwrap().packages;
+    let expected_npm = PLANTINGS.iter().find(|p| p.group == "npm").unwrap().packages;
     assert_eq!(
         npm,
         expected_npm
@@ -249,7 +267,7 @@ fn the_planted_files_hold_the_expected_versions() {
     let cargo = read("cargo/Cargo.lock");
     for (n, v) in PLANTINGS
         .iter()
-        .find(|p| p.ecosystem == "cargo")
+        .find(|p| p.group == "cargo")
         .unwrap()
         .packages
     {
