@@ -126,8 +126,8 @@ printf '%-44s %10s %12s %8s\n' "rensa sbom, warm layer cache" "$w_wall" "$(mb "$
 printf '%-44s %10s %12s %8s\n' "rensa sbom --no-cache (same files, 3 layers)" "$m_wall" "$(mb "$m_rss")" "$m_cpu"
 echo
 printf '%-34s %10s %10s  %s\n' "target" "measured" "goal" "verdict"
-printf '%-34s %10s %10s  %s\n' "rensa/trivy wall" "$rt" "≤ 0.60" "$(verdict "$rt" 0.6 le)"
-printf '%-34s %10s %10s  %s\n' "rensa/gzip -dc wall" "$rg" "≤ 1.00" "$(verdict "$rg" 1.0 le)"
-printf '%-34s %10s %10s  %s\n' "rensa peak RSS MB" "$(mb "$r_rss")" "≤ 60" "$(verdict "$(mb "$r_rss")" 60 le)"
-printf '%-34s %10s %10s  %s\n' "warm-cache wall ms" "$w_wall" "≤ 50" "$(verdict "$w_wall" 50 le)"
+printf '%-34s %10s %10s  %s\n' "rensa/trivy wall" "$rt" "<= 0.60" "$(verdict "$rt" 0.6 le)"
+printf '%-34s %10s %10s  %s\n' "rensa/gzip -dc wall" "$rg" "<= 1.00" "$(verdict "$rg" 1.0 le)"
+printf '%-34s %10s %10s  %s\n' "rensa peak RSS MB" "$(mb "$r_rss")" "<= 60" "$(verdict "$(mb "$r_rss")" 60 le)"
+printf '%-34s %10s %10s  %s\n' "warm-cache wall ms" "$w_wall" "<= 50" "$(verdict "$w_wall" 50 le)"
 printf '%-34s %10s %10s  %s\n' "3-layer CPU (user+sys)/wall %" "$m_cpu" "> 100" "$(verdict "$m_cpu" 100 gt)"
