@@ -73,6 +73,21 @@ pub fn all() -> Vec<Box<dyn Detector>> {
     ]
 }
 
+/// Every file whose content the walk kept, with that content, in path order.
+pub fn kept_files(tree: &FileTree) -> impl Iterator<Item = (&str, &[u8])> {
+    tree.iter()
+        .filter_map(|(path, node)| Some((path, node.content.as_deref()?)))
+}
+
+/// Every file carrying a record that `detector` derived from it while the layer was read, in path order.
+pub fn inspected_files<'a>(
+    tree: &'a FileTree,
+    detector: &'a str,
+) -> impl Iterator<Item = (&'a str, &'a [u8])> {
+    tree.iter()
+        .filter_map(move |(path, node)| Some((path, inspected(node, detector)?)))
+}
+
 /// The record a detector derived from a node while the layer was read.
 pub fn inspected<'a>(node: &'a Node, detector: &str) -> Option<&'a [u8]> {
     node.inspected

@@ -175,10 +175,7 @@ fn assert_exactly(found: &[(Key, String)], expected: &BTreeSet<Key>) {
 }
 
 fn check_one(group: &str) {
-    let p = PLANTINGS
-        .iter()
-        .find(|p| p.group == group)
-        .expect("a planting");
+    let p = PLANTINGS.iter().find(|p| p.group == group).expect("a planting");
     assert_exactly(&catalog(&[p]), &keys(p));
 }
 
@@ -265,12 +262,7 @@ fn the_planted_files_hold_the_expected_versions() {
             .collect()
     );
     let cargo = read("cargo/Cargo.lock");
-    for (n, v) in PLANTINGS
-        .iter()
-        .find(|p| p.group == "cargo")
-        .unwrap()
-        .packages
-    {
+    for (n, v) in PLANTINGS.iter().find(|p| p.group == "cargo").unwrap().packages {
         assert!(
             cargo.contains(&format!(
                 "name = \"{n}\"\nversion = \"{v}\"\nsource = \"registry+"

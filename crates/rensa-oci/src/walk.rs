@@ -557,28 +557,15 @@ pub fn index_directory(root: &Path, interest: &dyn Interest, ctx: &WalkContext<'
                             limit: ctx.limits.max_expanded_bytes,
                         });
                     }
-                    let data = match std::fs::read(&full) {
-                        Ok(d) => d,
-                        // Unreadable files (permissions) are recorded without content.
-                        Err(e) => {
-                            idx.warnings.push(format!("{path}: {e}"));
-                            idx.entries.push(Entry {
-                                path,
-                                kind,
-                                mode,
-                                uid: meta.uid() as u64,
-                                gid: meta.gid() as u64,
-                                size,
-                                content: None,
-                                inspected,
-                            });
-                            continue;
+                    match std::fs::read(&full) {
+                        Ok(data) if want == Want::Content => content = Some(data),
+                        Ok(data) => {
+                            if interest.accept(&path, &data[..data.len().min(4096)]) {
+                                inspected = interest.inspect(&path, &data);
+                            }
                         }
-                    };
-                    if want == Want::Content {
-                        content = Some(data);
-                    } else if interest.accept(&path, &data[..data.len().min(4096)]) {
-                        inspected = interest.inspect(&path, &data);
+                        // Unreadable files (permissions) are recorded without content.
+                        Err(e) => idx.warnings.push(format!("{path}: {e}")),
                     }
                 }
             }

@@ -8,7 +8,7 @@
 use rensa_oci::{FileTree, Want};
 use serde_json::Value;
 
-use crate::detector::{Context, Detected, Detector};
+use crate::detector::{Context, Detected, Detector, kept_files};
 use crate::error::Result;
 use crate::package::{Ecosystem, Package};
 use crate::purl::Purl;
@@ -122,12 +122,10 @@ impl Detector for Composer {
     }
     fn detect(&self, tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
         let mut out = Detected::default();
-        for (path, node) in tree.iter() {
-            if let (true, Some(data)) = (path.ends_with(INSTALLED), node.content.as_deref()) {
-                let (p, w) = parse_installed(path, data);
-                out.packages.extend(p);
-                out.warnings.extend(w);
-            }
+        for (path, data) in kept_files(tree).filter(|(p, _)| p.ends_with(INSTALLED)) {
+            let (p, w) = parse_installed(path, data);
+            out.packages.extend(p);
+            out.warnings.extend(w);
         }
         Ok(out)
     }

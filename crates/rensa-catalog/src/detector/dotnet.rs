@@ -14,7 +14,7 @@
 use rensa_oci::{FileTree, Want};
 use serde_json::Value;
 
-use crate::detector::{Context, Detected, Detector};
+use crate::detector::{Context, Detected, Detector, kept_files};
 use crate::error::Result;
 use crate::package::{Ecosystem, Package};
 use crate::purl::Purl;
@@ -102,12 +102,10 @@ impl Detector for Dotnet {
     }
     fn detect(&self, tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
         let mut out = Detected::default();
-        for (path, node) in tree.iter() {
-            if let (true, Some(data)) = (path.ends_with(".deps.json"), node.content.as_deref()) {
-                match parse_deps(path, data) {
-                    Ok(p) => out.packages.extend(p),
-                    Err(w) => out.warnings.push(w),
-                }
+        for (path, data) in kept_files(tree).filter(|(p, _)| p.ends_with(".deps.json")) {
+            match parse_deps(path, data) {
+                Ok(p) => out.packages.extend(p),
+                Err(w) => out.warnings.push(w),
             }
         }
         Ok(out)

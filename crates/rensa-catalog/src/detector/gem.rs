@@ -16,7 +16,7 @@
 
 use rensa_oci::{FileTree, Want};
 
-use crate::detector::{Context, Detected, Detector, split_path};
+use crate::detector::{Context, Detected, Detector, kept_files, split_path};
 use crate::error::Result;
 use crate::package::{Ecosystem, Package};
 use crate::purl::Purl;
@@ -208,13 +208,7 @@ impl Detector for Gem {
     }
     fn detect(&self, tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
         let mut out = Detected::default();
-        for (path, node) in tree.iter() {
-            let Some(data) = node.content.as_deref() else {
-                continue;
-            };
-            if !is_specification(path) {
-                continue;
-            }
+        for (path, data) in kept_files(tree).filter(|(p, _)| is_specification(p)) {
             if data[..data.len().min(8192)].contains(&0) {
                 out.warnings
                     .push(format!("{path}: not a gem specification (binary content)"));

@@ -22,7 +22,7 @@ pub(crate) mod elf;
 use rensa_oci::{FileTree, Want};
 use serde::{Deserialize, Serialize};
 
-use crate::detector::{Context, Detected, Detector, inspected};
+use crate::detector::{Context, Detected, Detector, inspected_files};
 use crate::error::Result;
 use crate::package::{Ecosystem, Package};
 use crate::purl::Purl;
@@ -61,10 +61,7 @@ impl Detector for Golang {
     }
     fn detect(&self, tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
         let mut out = Detected::default();
-        for (path, node) in tree.iter() {
-            let Some(raw) = inspected(node, self.name()) else {
-                continue;
-            };
+        for (path, raw) in inspected_files(tree, self.name()) {
             match serde_json::from_slice::<Record>(raw) {
                 Ok(r) => out.packages.extend(packages(path, &r.go, &r.modinfo)),
                 Err(e) => out

@@ -18,7 +18,7 @@ pub(crate) mod metadata;
 
 use rensa_oci::{FileTree, Want};
 
-use crate::detector::{Context, Detected, Detector, inspected};
+use crate::detector::{Context, Detected, Detector, inspected_files};
 use crate::error::Result;
 use crate::package::{Ecosystem, Package};
 use crate::purl::Purl;
@@ -50,10 +50,7 @@ impl Detector for Java {
     }
     fn detect(&self, tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
         let mut out = Detected::default();
-        for (path, node) in tree.iter() {
-            let Some(raw) = inspected(node, self.name()) else {
-                continue;
-            };
+        for (path, raw) in inspected_files(tree, self.name()) {
             match serde_json::from_slice::<archive::Record>(raw) {
                 Ok(r) => {
                     out.packages.extend(r.packages.iter().map(|f| package(path, f)));

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rensa_oci::{FileTree, Want};
 use serde_json::Value;
 
-use crate::detector::{Context, Detected, Detector, split_path};
+use crate::detector::{Context, Detected, Detector, kept_files, split_path};
 use crate::error::Result;
 use crate::package::{Ecosystem, Package};
 use crate::purl::Purl;
@@ -391,10 +391,7 @@ impl Detector for Npm {
         let mut out = Detected::default();
         let mut installed: BTreeSet<(String, String, String)> = BTreeSet::new();
         let mut locks = Vec::new();
-        for (path, node) in tree.iter() {
-            let Some(data) = node.content.as_deref() else {
-                continue;
-            };
+        for (path, data) in kept_files(tree) {
             if is_installed_manifest(path) {
                 match parse_manifest(path, data) {
                     Ok(Some(p)) => {

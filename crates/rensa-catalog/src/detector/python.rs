@@ -14,7 +14,7 @@
 
 use rensa_oci::{FileTree, Want};
 
-use crate::detector::{Context, Detected, Detector, split_path};
+use crate::detector::{Context, Detected, Detector, kept_files, split_path};
 use crate::error::Result;
 use crate::package::{Ecosystem, Package};
 use crate::purl::Purl;
@@ -304,8 +304,8 @@ impl Detector for Python {
     }
     fn detect(&self, tree: &FileTree, _ctx: &Context<'_>) -> Result<Detected> {
         let mut out = Detected::default();
-        for (path, node) in tree.iter() {
-            let (Some(data), Some(kind)) = (node.content.as_deref(), kind(path)) else {
+        for (path, data) in kept_files(tree) {
+            let Some(kind) = kind(path) else {
                 continue;
             };
             match self.package(tree, path, kind, data, &mut out.warnings) {

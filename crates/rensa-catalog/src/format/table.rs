@@ -8,9 +8,18 @@ use crate::sbom::Sbom;
 pub fn write(sbom: &Sbom, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}", sbom.image.name)?;
     if let Some(d) = &sbom.distro {
-        writeln!(out, "OS: {}", d.pretty_name.clone().unwrap_or_else(|| d.purl_qualifier()))?;
+        writeln!(
+            out,
+            "OS: {}",
+            d.pretty_name.clone().unwrap_or_else(|| d.purl_qualifier())
+        )?;
     }
-    writeln!(out, "{} packages, {} layers", sbom.packages.len(), sbom.image.layers.len())?;
+    writeln!(
+        out,
+        "{} packages, {} layers",
+        sbom.packages.len(),
+        sbom.image.layers.len()
+    )?;
     writeln!(out)?;
     let rows: Vec<[String; 5]> = sbom
         .packages
@@ -22,7 +31,13 @@ pub fn write(sbom: &Sbom, out: &mut dyn Write) -> std::io::Result<()> {
                 _ => String::new(),
             };
             let layer = p.layer.map(|l| l.to_string()).unwrap_or_default();
-            [p.name.clone(), p.version.clone(), p.ecosystem.to_string(), source, layer]
+            [
+                p.name.clone(),
+                p.version.clone(),
+                p.ecosystem.to_string(),
+                source,
+                layer,
+            ]
         })
         .collect();
     let header = ["NAME", "VERSION", "TYPE", "SOURCE", "LAYER"];
