@@ -233,9 +233,11 @@ pub fn parse(vector: &str) -> Result<Cvss> {
     }
 }
 
-/// Rounds half up to one decimal, with a small allowance for binary floating-point error, and narrows.
-pub(crate) fn round1(x: f64) -> f32 {
-    (((x + 1e-9) * 10.0).round() / 10.0) as f32
+/// Rounds half up to one decimal, with a small allowance for binary floating-point error (so that a
+/// value whose exact decimal result ends in 5 at the second decimal rounds up, as the specifications'
+/// decimal arithmetic does).
+pub(crate) fn round1(x: f64) -> f64 {
+    ((x + 1e-9) * 10.0).round() / 10.0
 }
 
 /// The rating of a finding: the distribution's own rating first, then the highest CVSS v3.x/v4.0, then

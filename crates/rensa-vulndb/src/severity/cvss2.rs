@@ -132,17 +132,18 @@ pub(super) fn parse(body: &str) -> Result<Cvss> {
     };
     let impact = 10.41 * (1.0 - (1.0 - w("C")) * (1.0 - w("I")) * (1.0 - w("A")));
     let base = base_with(impact);
-    let temporal_of = |base: f32| round1(f64::from(base) * w("E") * w("RL") * w("RC"));
+    let temporal_of = |base: f64| round1(base * w("E") * w("RL") * w("RC"));
 
     let temporal = present(&["E", "RL", "RC"]).then(|| temporal_of(base));
     let environmental = present(&["CDP", "TD", "CR", "IR", "AR"]).then(|| {
         let adjusted_impact = (10.41
             * (1.0 - (1.0 - w("C") * w("CR")) * (1.0 - w("I") * w("IR")) * (1.0 - w("A") * w("AR"))))
         .min(10.0);
-        let adjusted_temporal = f64::from(temporal_of(base_with(adjusted_impact)));
+        let adjusted_temporal = temporal_of(base_with(adjusted_impact));
         round1((adjusted_temporal + (10.0 - adjusted_temporal) * w("CDP")) * w("TD"))
     });
 
+    let base = base as f32;
     let severity = match base {
         s if s < 4.0 => Rating::Low,
         s if s < 7.0 => Rating::Medium,
@@ -152,8 +153,8 @@ pub(super) fn parse(body: &str) -> Result<Cvss> {
         version: CvssVersion::V2,
         vector: body.to_string(),
         base_score: base,
-        temporal_score: temporal,
-        environmental_score: environmental,
+        temporal_score: temporal.map(|s| s as f32),
+        environmental_score: environmental.map(|s| s as f32),
         severity,
         attack_vector: match v("AV") {
             "N" => AttackVector::Network,
