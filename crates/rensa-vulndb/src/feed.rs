@@ -1,1 +1,309 @@
-//! feed (being written).
+//! Reading advisory sources: format detection over files and directories, and the native distribution
+//! and ecosystem feeds ([`debian`], [`alpine`], [`rustsec`]); OSV itself is in [`crate::osv`].
+//!
+//! [`read_path`] is the one entry point: it takes a file or directory in any supported format and returns
+//! an [`ImportBatch`]. Bad records are collected in the batch and skipped; only a path that cannot be read
+//! at all, or a corrupt or truncated archive, fails the whole call, so that an import is all or nothing
+//! for archives.
+//!
+//! Detection, in order:
+//! - a directory holding `data/DSA/list` or `data/DLA/list` (or `DSA/list`, `DLA/list`): the Debian
+//!   security tracker; its DSA and DLA lists are read;
+//! - a directory holding `crates/` and `rust/` (or `EXAMPLE_ADVISORY.md`): a RustSec advisory-db checkout;
+//!   `crates/` and `rust/` are read;
+//! - any other directory is walked recursively (sorted, hidden entries and symlinked directories skipped)
+//!   and each file is read by its kind below;
+//! - `*.zip`: an OSV archive (`all.zip`);
+//! - `*.json`: an OSV record or array of records (has `id` and `modified` or `affected`), an Alpine secdb
+//!   file (`distroversion` and `packages`), or else the Debian tracker JSON;
+//! - `*.yaml`, `*.yml`: an OSV record or an Alpine secdb file; other YAML documents (such as the Go
+//!   database's `data/excluded/` reports) are counted in [`ImportBatch::ignored_files`];
+//! - `*.md` starting with a ```` ```toml ```` fence, and `*.toml`: a RustSec advisory;
+//! - a file named `list` whose first line looks like `[DD Mon YYYY] DSA-…`: a Debian DSA/DLA list.
+
+pub mod alpine;
+pub mod debian;
+pub mod rustsec;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::de::IgnoredAny;
+
+use crate::advisory::Advisory;
+use crate::{Error, Result, osv};
+
+/// The outcome of reading one path: the advisories read and everything that was skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportBatch {
+    /// The advisories, in file order.
+    pub advisories: Vec<Advisory>,
+    /// Records or files that were skipped: `(location, reason)`, where location names the file and,
+    /// where there is one, the record.
+    pub errors: Vec<(String, String)>,
+    /// Affected entries dropped because their ecosystem is not one rensa knows, counted per ecosystem.
+    pub unknown_ecosystems: BTreeMap<String, usize>,
+    /// Files of a candidate kind (`.json`, `.yaml`) that hold no advisory format and were passed over.
+    pub ignored_files: usize,
+    /// The feed: the common `source` of the advisories (`osv`, `rustsec`, …), `mixed` when they differ,
+    /// or the detected format when there are none.
+    pub source: String,
+}
+
+impl ImportBatch {
+    /// An empty batch for `source`.
+    pub fn new(source: impl Into<String>) -> Self {
+        ImportBatch {
+            source: source.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Records a skipped record or file.
+    pub fn error(&mut self, location: impl Into<String>, reason: impl Into<String>) {
+        self.errors.push((location.into(), reason.into()));
+    }
+
+    /// Counts one affected entry of an unknown ecosystem.
+    pub fn unknown_ecosystem(&mut self, ecosystem: &str) {
+        *self.unknown_ecosystems.entry(ecosystem.to_string()).or_default() += 1;
+    }
+
+    /// Moves everything in `other` into this batch.
+    pub fn append(&mut self, other: ImportBatch) {
+        self.advisories.extend(other.advisories);
+        self.errors.extend(other.errors);
+        for (k, n) in other.unknown_ecosystems {
+            *self.unknown_ecosystems.entry(k).or_default() += n;
+        }
+        self.ignored_files += other.ignored_files;
+    }
+
+    /// Sets `source` from the advisories: their common source, `mixed`, or `fallback` when empty.
+    fn settle_source(&mut self, fallback: &str) {
+        let mut sources = self.advisories.iter().map(|a| a.source.as_str());
+        self.source = match sources.next() {
+            None => fallback.to_string(),
+            Some(first) if sources.all(|s| s == first) => first.to_string(),
+            Some(_) => "mixed".to_string(),
+        };
+    }
+}
+
+/// Reads advisories from a file or directory in any supported format (see the module docs).
+///
+/// Fails only when `path` cannot be read or an archive is corrupt, truncated or over its limits; bad
+/// records are reported in [`ImportBatch::errors`] and skipped.
+pub fn read_path(path: &Path) -> Result<ImportBatch> {
+    let meta = std::fs::metadata(path).map_err(|source| io_error(path, source))?;
+    let mut batch = ImportBatch::default();
+    let fallback;
+    if meta.is_dir() {
+        if let Some(lists) = debian_lists(path) {
+            for list in lists {
+                let text = read_text(&list)?;
+                debian::read_list(&text, &display(&list), &mut batch);
+            }
+            fallback = "debian-dsa";
+        } else if path.join("crates").is_dir()
+            && (path.join("rust").is_dir() || path.join("EXAMPLE_ADVISORY.md").is_file())
+        {
+            for sub in ["crates", "rust"] {
+                if path.join(sub).is_dir() {
+                    walk(&path.join(sub), &mut batch)?;
+                }
+            }
+            fallback = "rustsec";
+        } else {
+            walk(path, &mut batch)?;
+            fallback = "osv";
+        }
+    } else {
+        read_file(path, true, &mut batch)?;
+        fallback = "osv";
+    }
+    batch.settle_source(fallback);
+    Ok(batch)
+}
+
+/// The DSA and DLA lists of a Debian security-tracker checkout at `dir`, if it is one.
+fn debian_lists(dir: &Path) -> Option<Vec<std::path::PathBuf>> {
+    for base in [dir.join("data"), dir.to_path_buf()] {
+        let lists: Vec<_> = ["DSA", "DLA"]
+            .iter()
+            .map(|k| base.join(k).join("list"))
+            .filter(|p| p.is_file())
+            .collect();
+        if !lists.is_empty() {
+            return Some(lists);
+        }
+    }
+    None
+}
+
+/// Reads every file under `dir`, in sorted order.
+fn walk(dir: &Path, batch: &mut ImportBatch) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|source| io_error(dir, source))?
+        .collect::<std::io::Result<_>>()
+        .map_err(|source| io_error(dir, source))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let ty = entry.file_type().map_err(|source| io_error(&path, source))?;
+        if ty.is_dir() {
+            walk(&path, batch)?;
+        } else if ty.is_file() || (ty.is_symlink() && path.is_file()) {
+            read_file(&path, false, batch)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads one file by its kind. `explicit` is set when the user named the file itself: then a file of no
+/// known kind is an error rather than passed over.
+fn read_file(path: &Path, explicit: bool, batch: &mut ImportBatch) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let location = display(path);
+    match ext.as_str() {
+        "zip" => {
+            let file = std::fs::File::open(path).map_err(|source| io_error(path, source))?;
+            osv::read_zip(file, &location, &osv::ZipLimits::default(), batch)?;
+        }
+        "json" | "yaml" | "yml" => {
+            let Some(text) = read_text_or_report(path, batch) else {
+                return Ok(());
+            };
+            read_document(&text, &location, ext == "json", explicit, batch);
+        }
+        "md" | "toml" => {
+            let Some(text) = read_text_or_report(path, batch) else {
+                return Ok(());
+            };
+            if ext == "toml" || text.trim_start().starts_with("```toml") {
+                rustsec::read_advisory(&text, &location, path, batch);
+            } else if explicit {
+                batch.error(location, "a Markdown file without a ```toml front-matter block");
+            }
+        }
+        _ if name == "list" => {
+            let Some(text) = read_text_or_report(path, batch) else {
+                return Ok(());
+            };
+            if debian::looks_like_list(&text) {
+                debian::read_list(&text, &location, batch);
+            } else if explicit {
+                batch.error(location, "not a Debian DSA/DLA list");
+            }
+        }
+        _ if explicit => {
+            let text = read_text(path)?;
+            let trimmed = text.trim_start();
+            if trimmed.starts_with('{') || trimmed.starts_with('[') && !debian::looks_like_list(&text) {
+                read_document(&text, &location, true, true, batch);
+            } else if debian::looks_like_list(&text) {
+                debian::read_list(&text, &location, batch);
+            } else if trimmed.starts_with("```toml") {
+                rustsec::read_advisory(&text, &location, path, batch);
+            } else {
+                read_document(&text, &location, false, true, batch);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Reads one JSON or YAML document of unknown kind.
+fn read_document(text: &str, location: &str, json: bool, explicit: bool, batch: &mut ImportBatch) {
+    if json && text.trim_start().starts_with('[') {
+        osv::read_json_array(text, location, batch);
+        return;
+    }
+    let keys: BTreeMap<String, IgnoredAny> = match if json {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    } else {
+        serde_saphyr::from_str(text).map_err(|e| e.to_string())
+    } {
+        Ok(keys) => keys,
+        Err(e) => {
+            batch.error(
+                location,
+                format!(
+                    "not a {} mapping: {}",
+                    if json { "JSON" } else { "YAML" },
+                    one_line(&e)
+                ),
+            );
+            return;
+        }
+    };
+    let has = |k: &str| keys.contains_key(k);
+    if has("id") && (has("modified") || has("affected")) {
+        if json {
+            osv::read_json(text, location, batch);
+        } else {
+            osv::read_yaml(text, location, batch);
+        }
+    } else if has("distroversion") && has("packages") {
+        alpine::read_secdb(text, location, json, batch);
+    } else if json && !keys.is_empty() && !has("id") {
+        debian::read_tracker_json(text, location, batch);
+    } else if explicit {
+        batch.error(
+            location,
+            "neither an OSV record nor an Alpine secdb or Debian tracker file",
+        );
+    } else {
+        batch.ignored_files += 1;
+    }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| io_error(path, source))?;
+    String::from_utf8(bytes).map_err(|_| Error::Feed {
+        location: display(path),
+        reason: "not UTF-8 text".into(),
+    })
+}
+
+fn read_text_or_report(path: &Path, batch: &mut ImportBatch) -> Option<String> {
+    match read_text(path) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            batch.error(display(path), e.to_string());
+            None
+        }
+    }
+}
+
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: display(path),
+        source,
+    }
+}
+
+pub(crate) fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// An error message on one line (YAML errors render multi-line snippets).
+pub(crate) fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
