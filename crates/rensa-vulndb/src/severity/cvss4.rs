@@ -600,6 +600,10 @@ fn macrovector(m: &dyn Fn(&'static str) -> &'static str) -> [u8; 6] {
 
 /// The severity distances of the effective values from the first of `maxes` that no effective value
 /// exceeds in severity (the last when none qualifies), per metric of `names`.
+///
+/// The reference calculator searches the product of all EQs' highest vectors for the first one that no
+/// metric exceeds; as the condition holds per EQ independently, taking the first qualifying vector of each
+/// EQ gives the same vector.
 fn distances<const N: usize>(
     m: &dyn Fn(&'static str) -> &'static str,
     names: [&'static str; N],
@@ -626,7 +630,7 @@ fn score(m: &dyn Fn(&'static str) -> &'static str) -> f32 {
         return 0.0;
     }
     let mv = macrovector(m);
-    let [eq1, eq2, eq3, eq4, eq5, eq6] = mv.map(usize::from);
+    let [eq1, eq2, eq3, eq4, _, eq6] = mv.map(usize::from);
     let Some(value) = lookup(mv) else {
         // Unreachable for the macrovectors `macrovector` returns; kept as a total function.
         return 0.0;
@@ -669,7 +673,6 @@ fn score(m: &dyn Fn(&'static str) -> &'static str) -> f32 {
         // EQ5 counts as a lower macrovector but contributes no distance (specification, section 8.2).
         (lower(4), 0.0, 1.0),
     ];
-    let _ = eq5;
     let mut existing = 0u32;
     let mut total = 0.0;
     for (next, current, max_severity) in parts {
