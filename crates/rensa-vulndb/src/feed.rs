@@ -45,8 +45,9 @@ pub struct ImportBatch {
     pub unknown_ecosystems: BTreeMap<String, usize>,
     /// Files of a candidate kind (`.json`, `.yaml`) that hold no advisory format and were passed over.
     pub ignored_files: usize,
-    /// The feed: the common `source` of the advisories (`osv`, `rustsec`, …), `mixed` when they differ,
-    /// or the detected format when there are none.
+    /// The feed: the common `source` of the advisories (`osv`, `rustsec`, …), their common prefix
+    /// (`debian` for `debian-dsa` and `debian-dla`), `mixed` when they differ, or the detected format when
+    /// there are none.
     pub source: String,
 }
 
@@ -85,7 +86,19 @@ impl ImportBatch {
         self.source = match sources.next() {
             None => fallback.to_string(),
             Some(first) if sources.all(|s| s == first) => first.to_string(),
-            Some(_) => "mixed".to_string(),
+            // `debian-dsa` and `debian-dla` → `debian`.
+            Some(first) => {
+                let prefix = first.split('-').next().unwrap_or(first);
+                let shared = self
+                    .advisories
+                    .iter()
+                    .all(|a| a.source.split('-').next() == Some(prefix));
+                if shared {
+                    prefix.to_string()
+                } else {
+                    "mixed".to_string()
+                }
+            }
         };
     }
 }
@@ -239,11 +252,7 @@ fn read_document(text: &str, location: &str, json: bool, explicit: bool, batch: 
         Err(e) => {
             batch.error(
                 location,
-                format!(
-                    "not a {} mapping: {}",
-                    if json { "JSON" } else { "YAML" },
-                    one_line(&e)
-                ),
+                format!("invalid {}: {}", if json { "JSON" } else { "YAML" }, one_line(&e)),
             );
             return;
         }
@@ -298,12 +307,21 @@ pub(crate) fn display(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// An error message on one line (YAML errors render multi-line snippets).
+/// An error message on one line, without the source snippets that YAML and TOML errors render
+/// (`--> <input>:6:11`, `6 |     name: [unclosed`, `^`).
 pub(crate) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
+        .filter(|l| {
+            let snippet = l.starts_with('|')
+                || l.starts_with("-->")
+                || l.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+                    .trim_start()
+                    .starts_with('|');
+            !l.is_empty() && !snippet
+        })
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -21,7 +21,8 @@ pub const SOURCE: &str = "alpine-secdb";
 #[derive(Deserialize)]
 struct SecDb {
     distroversion: String,
-    packages: Vec<PackageEntry>,
+    #[serde(default)]
+    packages: Option<Vec<PackageEntry>>,
 }
 
 #[derive(Deserialize)]
@@ -59,7 +60,7 @@ pub fn read_secdb(text: &str, location: &str, json: bool, batch: &mut ImportBatc
         format!("v{release}")
     };
     let ecosystem = format!("Alpine:{release}");
-    for entry in db.packages {
+    for entry in db.packages.unwrap_or_default() {
         let name = entry.pkg.name.trim();
         for (version, ids) in entry.pkg.secfixes.unwrap_or_default() {
             let version = version.trim();

@@ -142,8 +142,8 @@ fn parse(text: &str, path: &Path) -> Result<Advisory, String> {
         intervals
             .push(parse_requirement(req).map_err(|e| format!("{}: version requirement {req:?}: {e}", a.id))?);
     }
-    let toolchain = path.components().any(|c| c.as_os_str() == "rust")
-        && !path.components().any(|c| c.as_os_str() == "crates");
+    // `rust/<component>/CVE-….md`: a toolchain advisory.
+    let toolchain = path.parent().and_then(Path::parent).and_then(Path::file_name) == Some("rust".as_ref());
     let ecosystem = if toolchain { "Rust" } else { "crates.io" };
     let mut affected = Affected::new(ecosystem, raw.package.trim());
     if !toolchain {
