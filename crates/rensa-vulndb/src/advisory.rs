@@ -69,13 +69,23 @@ impl Advisory {
         }
     }
 
-    /// A key unique among all advisories that the readers produce: `source/id`, followed by
-    /// `/ecosystem/package` of the first affected package for the per-CVE distribution feeds.
+    /// A key that tells the advisories of one import apart: `source/id`, and for the per-CVE
+    /// distribution feeds also `/ecosystem/package` of the (single) affected package, plus `/fixed
+    /// version` for Alpine, whose secfixes may list one CVE under two versions of a package (a fix and a
+    /// later regression fix).
     pub fn key(&self) -> String {
         match (self.source.as_str(), self.affected.first()) {
-            ("debian-tracker" | "alpine-secdb", Some(a)) => {
+            ("debian-tracker", Some(a)) => {
                 format!("{}/{}/{}/{}", self.source, self.id, a.ecosystem, a.package)
             }
+            ("alpine-secdb", Some(a)) => format!(
+                "{}/{}/{}/{}/{}",
+                self.source,
+                self.id,
+                a.ecosystem,
+                a.package,
+                a.fixed_version().unwrap_or("0")
+            ),
             _ => format!("{}/{}", self.source, self.id),
         }
     }

@@ -6,7 +6,9 @@
 //! alias; trailing remarks such as `(+ regression fix)` are dropped), ecosystem `Alpine:<distroversion>`,
 //! the package name, and status [`Status::Fixed`] with an `ECOSYSTEM` range `introduced 0, fixed <version>`.
 //! The secfixes key `0` means the release never shipped a vulnerable package: status
-//! [`Status::NotAffected`] and no range.
+//! [`Status::NotAffected`] and no range. An id listed twice under the same version of a package is read
+//! once; one listed under two versions (a fix and a later regression fix) gives two advisories, told
+//! apart by [`Advisory::key`].
 
 use std::collections::BTreeMap;
 
@@ -62,6 +64,7 @@ pub fn read_secdb(text: &str, location: &str, json: bool, batch: &mut ImportBatc
     let ecosystem = format!("Alpine:{release}");
     for entry in db.packages.unwrap_or_default() {
         let name = entry.pkg.name.trim();
+        let mut seen = std::collections::BTreeSet::new();
         for (version, ids) in entry.pkg.secfixes.unwrap_or_default() {
             let version = version.trim();
             for line in ids.unwrap_or_default() {
@@ -73,6 +76,9 @@ pub fn read_secdb(text: &str, location: &str, json: bool, batch: &mut ImportBatc
                     );
                     continue;
                 };
+                if !seen.insert((id.to_string(), version.to_string())) {
+                    continue;
+                }
                 let mut a = Advisory::new(id, SOURCE);
                 for alias in tokens {
                     a.add_alias(alias);

@@ -6,7 +6,7 @@
 //! `Debian:<codename>`. Packages are *source* packages.
 //!
 //! **Tracker JSON** — `{source package: {CVE: {description, releases: {codename: {status, fixed_version,
-//! urgency, nodsa, nodsa_reason}}}}}` gives one advisory per source package and CVE (`id` = the CVE,
+//! urgency, nodsa, nodsa_reason}}}}}` gives one advisory per source package and CVE that lists a known release (`id` = the CVE,
 //! `source` = `debian-tracker`), with one affected entry per release. Statuses map as:
 //!
 //! | tracker | [`Status`] | range |
@@ -201,7 +201,10 @@ pub fn read_tracker_json(text: &str, location: &str, batch: &mut ImportBatch) {
                 affected.ranges = ranges;
                 a.affected.push(affected);
             }
-            batch.advisories.push(a);
+            // An entry without any release rensa knows says nothing it could match.
+            if !a.affected.is_empty() {
+                batch.advisories.push(a);
+            }
         }
     }
 }
@@ -413,7 +416,7 @@ mod tests {
         let mut b = ImportBatch::default();
         read_tracker_json(json, "t.json", &mut b);
         assert_eq!(b.errors, []);
-        assert_eq!(b.advisories.len(), 2);
+        assert_eq!(b.advisories.len(), 1, "CVE-2 has no releases");
         let st: Vec<_> = b.advisories[0]
             .affected
             .iter()

@@ -213,7 +213,7 @@ impl Version {
     fn successor(&self) -> Self {
         let mut next = self.clone();
         if next.pre.is_empty() {
-            next.patch += 1;
+            next.patch = next.patch.saturating_add(1);
         }
         next.pre.push("0".into());
         next
@@ -323,8 +323,8 @@ impl Partial {
     /// full version, the version itself as an inclusive bound (`None`).
     fn ceiling(&self) -> Option<Version> {
         match (self.minor, self.patch) {
-            (None, _) => Some(Version::new(self.major + 1, 0, 0).lowest_pre()),
-            (Some(m), None) => Some(Version::new(self.major, m + 1, 0).lowest_pre()),
+            (None, _) => Some(Version::new(self.major.saturating_add(1), 0, 0).lowest_pre()),
+            (Some(m), None) => Some(Version::new(self.major, m.saturating_add(1), 0).lowest_pre()),
             _ => None,
         }
     }
@@ -382,18 +382,18 @@ fn parse_requirement(req: &str) -> Result<Interval, String> {
             },
             "~" => {
                 let upper = match p.minor {
-                    None => Version::new(p.major + 1, 0, 0),
-                    Some(m) => Version::new(p.major, m + 1, 0),
+                    None => Version::new(p.major.saturating_add(1), 0, 0),
+                    Some(m) => Version::new(p.major, m.saturating_add(1), 0),
                 };
                 (Bound::Inclusive(floor), Bound::Exclusive(upper.lowest_pre()))
             }
             _ => {
                 // Caret: the leftmost non-zero number given may not change.
                 let upper = match (p.major, p.minor, p.patch) {
-                    (0, Some(0), Some(patch)) => Version::new(0, 0, patch + 1),
+                    (0, Some(0), Some(patch)) => Version::new(0, 0, patch.saturating_add(1)),
                     (0, Some(0), None) => Version::new(0, 1, 0),
-                    (0, Some(minor), _) => Version::new(0, minor + 1, 0),
-                    (major, _, _) => Version::new(major + 1, 0, 0),
+                    (0, Some(minor), _) => Version::new(0, minor.saturating_add(1), 0),
+                    (major, _, _) => Version::new(major.saturating_add(1), 0, 0),
                 };
                 (Bound::Inclusive(floor), Bound::Exclusive(upper.lowest_pre()))
             }
@@ -592,6 +592,16 @@ mod tests {
         assert!(parse_requirement(">= ").is_err());
         assert!(parse_requirement(">= 1.2.3.4").is_err());
         assert!(parse_requirement(">= 1.2.3,").is_err());
+        // Numbers at the top of the range do not overflow.
+        let max = u64::MAX;
+        for req in [
+            format!("<= {max}"),
+            format!("^0.0.{max}"),
+            format!("~{max}"),
+            format!("> 1.{max}"),
+        ] {
+            affected_events(vec![parse_requirement(&req).unwrap()]);
+        }
         assert!(
             Version::new(1, 0, 0)
                 > Version {
