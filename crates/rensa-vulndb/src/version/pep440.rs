@@ -70,21 +70,15 @@ impl<'a> Cursor<'a> {
         Some(digits)
     }
 
-    /// Tries `[sep]label[sep][N]` for one of `labels`; restores the position when it does not match.
+    /// Tries `[sep]label[sep][N]` for one of `labels`; restores the position when no label matches.
+    /// As in packaging's pattern, the separator after the label is consumed even without a number.
     fn labelled(&mut self, labels: &[&'static str]) -> Option<(&'static str, Num)> {
         let start = self.s;
         self.eat_sep();
         if let Some(label) = labels.iter().find(|l| self.s.starts_with(**l)) {
             self.s = &self.s[label.len()..];
-            let before_sep = self.s;
             self.eat_sep();
-            let n = match self.digits() {
-                Some(d) => Num::from_digits(d),
-                None => {
-                    self.s = before_sep;
-                    Num::default()
-                }
-            };
+            let n = self.digits().map_or_else(Num::default, Num::from_digits);
             return Some((label, n));
         }
         self.s = start;
@@ -218,6 +212,8 @@ mod tests {
             ("1.0.r", "1.0.post0"),
             ("1.0_rev_3", "1.0.post3"),
             ("1.0.DEV", "1.0.dev0"),
+            ("2.Alpha.", "2a0"),
+            ("1.0a.-1", "1.0a0.post1"),
             ("0!1.0", "1.0"),
             (" 1.0\n", "1.0"),
         ] {
