@@ -241,7 +241,6 @@ mod tests {
             "1.0+a..b",
             "1!",
             "1.0-",
-            "1.0.post-",
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
