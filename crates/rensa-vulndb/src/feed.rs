@@ -117,7 +117,7 @@ pub fn read_path(path: &Path) -> Result<ImportBatch> {
                 let text = read_text(&list)?;
                 debian::read_list(&text, &display(&list), &mut batch);
             }
-            fallback = "debian-dsa";
+            fallback = "debian";
         } else if path.join("crates").is_dir()
             && (path.join("rust").is_dir() || path.join("EXAMPLE_ADVISORY.md").is_file())
         {
