@@ -220,8 +220,20 @@ impl std::fmt::Display for Version {
     }
 }
 
-/// Parses `text` as a version of `scheme`; [`Error::InvalidVersion`] when the scheme's rules reject it.
+/// The longest version accepted, in bytes. Real versions are far shorter; the limit bounds the work
+/// (and Maven's nesting) that hostile input can cause.
+pub const MAX_VERSION_LEN: usize = 1024;
+
+/// Parses `text` as a version of `scheme`; [`Error::InvalidVersion`] when the scheme's rules reject it
+/// or it is longer than [`MAX_VERSION_LEN`].
 pub fn parse(scheme: Scheme, text: &str) -> Result<Version> {
+    if text.len() > MAX_VERSION_LEN {
+        return Err(invalid(
+            scheme,
+            &text.chars().take(64).collect::<String>(),
+            format!("longer than {MAX_VERSION_LEN} bytes"),
+        ));
+    }
     let key = match scheme {
         Scheme::Dpkg => Key::Dpkg(dpkg::parse(text)?),
         Scheme::Rpm => Key::Rpm(rpm::parse(text)?),
@@ -322,6 +334,21 @@ mod tests {
         assert_eq!(v.to_string(), "1.0.0-SNAPSHOT");
         assert_eq!(v.scheme(), Scheme::Maven);
         assert_eq!(v, parse(Scheme::Maven, "1-snapshot").unwrap());
+    }
+
+    #[test]
+    fn overlong_and_deeply_nested_versions_are_refused_or_handled() {
+        let nested = "a1".repeat(MAX_VERSION_LEN / 2);
+        let a = parse(Scheme::Maven, &nested).unwrap();
+        let b = parse(Scheme::Maven, &format!("{}b1", &nested[2..])).unwrap();
+        assert_eq!(a.cmp(&b), Ordering::Less);
+        for scheme in Scheme::ALL {
+            let long = "1.".repeat(MAX_VERSION_LEN) + "1";
+            assert!(
+                matches!(parse(scheme, &long), Err(Error::InvalidVersion { .. })),
+                "{scheme}"
+            );
+        }
     }
 
     /// Random bytes and random mixes of version characters never panic in any scheme, and comparison

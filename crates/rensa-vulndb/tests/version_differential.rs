@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use rensa_vulndb::version::{Scheme, compare, parse};
+use rensa_vulndb::version::{Scheme, compare};
 
 const PAIRS: usize = 400;
 const SETUP: &str = "run scripts/setup-test-deps.sh to install the test oracles";
