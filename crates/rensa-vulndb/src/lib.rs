@@ -7,6 +7,7 @@
 pub mod advisory;
 pub mod error;
 pub mod feed;
+pub mod matcher;
 pub mod osv;
 pub mod severity;
 pub mod version;
