@@ -439,3 +439,68 @@ fn every_version_vector_holds() {
         failures.join("\n")
     );
 }
+
+/// All versions of the vector files, sorted with `Version`'s order, must be consistently ordered: for
+/// random positions `i < j` of the sorted list, version `i` is never greater than version `j`. This
+/// checks that each order is total and transitive over real-world versions (Composer versions with `#`
+/// are left out: PHP's `version_compare` is not transitive for them, see the composer module).
+#[test]
+fn vector_versions_sort_consistently() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/version-vectors");
+    let mut by_scheme: std::collections::BTreeMap<Scheme, Vec<rensa_vulndb::version::Version>> =
+        Default::default();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("testdata/version-vectors")
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8 name")
+        })
+        .filter(|name| name.ends_with(".txt") && name != "SOURCE.txt")
+        .collect();
+    names.sort();
+    for file in names {
+        let text = std::fs::read_to_string(dir.join(&file)).expect("vector file");
+        for (index, raw) in text.lines().enumerate() {
+            let fields: Vec<&str> = raw.split_whitespace().collect();
+            let [a, _, b] = fields[..] else { continue };
+            for scheme in schemes_for(&file, index + 1).unwrap_or_default() {
+                for v in [a, b] {
+                    if scheme == Scheme::Composer && v.contains('#') {
+                        continue;
+                    }
+                    if let Ok(version) = parse(scheme, v) {
+                        by_scheme.entry(scheme).or_default().push(version);
+                    }
+                }
+            }
+        }
+    }
+    let mut state = 0x853c_49e6_748f_ea9b_u64;
+    let mut failures = Vec::new();
+    for (scheme, mut versions) in by_scheme {
+        versions.sort();
+        let n = versions.len();
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let i = (state % n as u64) as usize;
+            let j = ((state >> 32) % n as u64) as usize;
+            let (i, j) = (i.min(j), i.max(j));
+            if versions[i] > versions[j] {
+                failures.push(format!(
+                    "{scheme}: sorted {} (at {i}) > {} (at {j})",
+                    versions[i], versions[j]
+                ));
+            }
+        }
+    }
+    failures.truncate(50);
+    assert!(
+        failures.is_empty(),
+        "inconsistent order:\n{}",
+        failures.join("\n")
+    );
+}

@@ -34,6 +34,10 @@ pub(crate) fn parse(text: &str) -> Result<Apk> {
 enum Kind {
     Invalid,
     DigitOrZero,
+    /// A `.` that is not followed by a digit: an empty number. It continues the grammar like a
+    /// number, but when the other version has a different token here it sorts before it (after an
+    /// invalid tail), so that `0.8.21.r2 < 0.8.21r2`.
+    EmptyDot,
     Digit,
     Letter,
     Suffix,
@@ -79,6 +83,7 @@ impl Tokens<'_> {
                     zeros.len(),
                 )
             }
+            Kind::EmptyDot => (zero(), 0),
             Kind::DigitOrZero | Kind::Digit | Kind::SuffixNo | Kind::RevisionNo => {
                 let (digits, _) = split_while(s, |c| c.is_ascii_digit());
                 (Value::Number(Num::from_digits(digits)), digits.len())
@@ -116,31 +121,24 @@ impl Tokens<'_> {
         value
     }
 
-    /// The kind used to decide between two versions whose tokens stopped matching: a `.` that is not
-    /// followed by a digit starts no number, so it counts as the start of an invalid tail
-    /// (`0.8.21.r2 < 0.8.21r2`).
-    fn effective_kind(&self) -> Kind {
-        if self.kind == Kind::DigitOrZero && !self.rest.starts_with(|c: char| c.is_ascii_digit()) {
-            Kind::Invalid
-        } else {
-            self.kind
-        }
-    }
-
     /// Decides the kind of the next token from the current kind and the next character.
     fn advance(&mut self) {
         let s = self.rest.as_bytes();
         let prev = self.kind;
         let next = match s.first() {
             None => Kind::End,
-            Some(c) if matches!(prev, Kind::Digit | Kind::DigitOrZero) && c.is_ascii_lowercase() => {
+            Some(c)
+                if matches!(prev, Kind::Digit | Kind::DigitOrZero | Kind::EmptyDot)
+                    && c.is_ascii_lowercase() =>
+            {
                 Kind::Letter
             }
             Some(c) if prev == Kind::Letter && c.is_ascii_digit() => Kind::Digit,
             Some(c) if prev == Kind::Suffix && c.is_ascii_digit() => Kind::SuffixNo,
             Some(c) => {
                 let kind = match c {
-                    b'.' => Kind::DigitOrZero,
+                    b'.' if s.get(1).is_some_and(u8::is_ascii_digit) => Kind::DigitOrZero,
+                    b'.' => Kind::EmptyDot,
                     b'_' => Kind::Suffix,
                     b'-' if s.get(1) == Some(&b'r') => {
                         self.rest = &self.rest[1..];
@@ -154,8 +152,14 @@ impl Tokens<'_> {
                 kind
             }
         };
-        let allowed = next >= prev
-            || (next == Kind::DigitOrZero && prev == Kind::Digit)
+        // An empty number stands in the grammar where a number would.
+        let grammar = |kind| match kind {
+            Kind::EmptyDot => Kind::DigitOrZero,
+            kind => kind,
+        };
+        let (next_g, prev) = (grammar(next), grammar(prev));
+        let allowed = next_g >= prev
+            || (next_g == Kind::DigitOrZero && prev == Kind::Digit)
             || (next == Kind::Suffix && prev == Kind::SuffixNo)
             || (next == Kind::Digit && prev == Kind::Letter);
         self.kind = if allowed { next } else { Kind::Invalid };
@@ -190,13 +194,15 @@ fn compare(a: &str, b: &str) -> Ordering {
     if tb.kind == Kind::Suffix && tb.value() < zero() {
         return Ordering::Greater;
     }
-    rank(tb.effective_kind()).cmp(&rank(ta.effective_kind()))
+    rank(tb.kind).cmp(&rank(ta.kind))
 }
 
-/// The rank used when one version has run out of comparable tokens: later kinds are "shorter".
+/// The rank used when the two versions have different kinds of token at the same place: a higher rank
+/// sorts first (an invalid tail, then an empty number, then the end of the version, ...).
 fn rank(kind: Kind) -> u8 {
     match kind {
-        Kind::Invalid => 8,
+        Kind::Invalid => 9,
+        Kind::EmptyDot => 8,
         Kind::DigitOrZero => 1,
         Kind::Digit => 2,
         Kind::Letter => 3,
