@@ -38,6 +38,35 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// There is no vulnerability database in the directory.
+    #[error(
+        "no vulnerability database in {dir}: run `rensa db update`, or `rensa db import PATH...` with \
+         advisories or a file from `rensa db export`"
+    )]
+    NoDatabase {
+        /// The database directory.
+        dir: String,
+    },
+    /// An SQLite operation on the database file failed.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database file is not a rensa database of this version, or a record in it does not decode.
+    #[error("{path}: {reason}")]
+    Database {
+        /// The database file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An import was stopped before it finished; the database is unchanged.
+    #[error("import interrupted; the database is unchanged")]
+    Interrupted,
 }
 
 /// Shorthand for results of this crate.

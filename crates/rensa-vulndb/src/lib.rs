@@ -5,6 +5,7 @@
 //! Matching packages from `rensa-catalog` against a local database builds on these.
 
 pub mod advisory;
+pub mod db;
 pub mod error;
 pub mod feed;
 pub mod matcher;
