@@ -157,6 +157,28 @@ impl MatchSet {
 
 /// The findings for one package against `advisories` (any order, any ecosystems). Warnings are dropped;
 /// use [`match_packages`] to see them.
+///
+/// ```
+/// use rensa_catalog::{Ecosystem, Package};
+/// use rensa_vulndb::advisory::{Advisory, Affected, Event, Range, RangeKind, Status};
+/// use rensa_vulndb::matcher::match_package;
+///
+/// let mut advisory = Advisory::new("PYSEC-2019-217", "osv");
+/// advisory.add_alias("CVE-2019-10906");
+/// let mut affected = Affected::new("PyPI", "jinja2");
+/// affected.ranges.push(Range {
+///     kind: RangeKind::Ecosystem,
+///     repo: None,
+///     events: vec![Event::Introduced("0".into()), Event::Fixed("2.10.1".into())],
+/// });
+/// advisory.affected.push(affected);
+///
+/// let package = Package::new(Ecosystem::Pypi, "Jinja2", "2.10", "site-packages");
+/// let findings = match_package(&package, None, &[advisory]);
+/// assert_eq!(findings[0].id, "CVE-2019-10906");
+/// assert_eq!(findings[0].aliases, ["PYSEC-2019-217"]);
+/// assert_eq!((findings[0].status, findings[0].fixed_version.as_deref()), (Status::Fixed, Some("2.10.1")));
+/// ```
 pub fn match_package(pkg: &Package, distro: Option<&Distro>, advisories: &[Advisory]) -> Vec<Finding> {
     let mut set = MatchSet::default();
     match_one(pkg, distro, advisories.iter(), &mut set);
