@@ -247,9 +247,11 @@ fn match_one<'a>(
     let names = ecosystem::lookup_names(pkg);
     let via_source = pkg.ecosystem == Ecosystem::Deb && pkg.source_name.is_some();
     let installed = match (&pkg.source_version, via_source) {
-        (Some(v), true) if !v.trim().is_empty() => v.as_str(),
-        _ => pkg.version.as_str(),
+        (Some(v), true) if !v.trim().is_empty() => v.clone(),
+        _ if pkg.ecosystem == Ecosystem::Golang => go_toolchain_version(&pkg.version),
+        _ => pkg.version.clone(),
     };
+    let installed = installed.as_str();
     let label = format!("{} {}", pkg.name, pkg.version);
     let mut records = Vec::new();
     for adv in advisories {
@@ -346,6 +348,30 @@ fn match_one<'a>(
         }
     }
     merge(pkg, &label, scheme, records, set);
+}
+
+/// A Go toolchain version (`go1.22.3`, `go1.21rc2`, as the catalog reports the `stdlib` package) in the
+/// SemVer form the Go vulnerability database uses (`1.22.3`, `1.21.0-rc.2`); other versions unchanged.
+fn go_toolchain_version(version: &str) -> String {
+    let Some(rest) = version.trim().strip_prefix("go") else {
+        return version.to_string();
+    };
+    let split = rest.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(rest.len());
+    let (number, pre) = rest.split_at(split);
+    if pre.is_empty() {
+        return number.to_string();
+    }
+    let mut parts: Vec<&str> = number.split('.').collect();
+    while parts.len() < 3 {
+        parts.push("0");
+    }
+    let digits = pre.find(|c: char| c.is_ascii_digit()).unwrap_or(pre.len());
+    let (label, n) = pre.split_at(digits);
+    if n.is_empty() {
+        format!("{}-{label}", parts.join("."))
+    } else {
+        format!("{}-{label}.{n}", parts.join("."))
+    }
 }
 
 /// The rating a distribution's own severity text gives, for the families that publish one.
@@ -575,6 +601,10 @@ mod tests {
             ]
         );
         assert_eq!(natural_cmp("", ""), Ordering::Equal);
+        assert_eq!(go_toolchain_version("go1.22.3"), "1.22.3");
+        assert_eq!(go_toolchain_version("go1.21rc2"), "1.21.0-rc.2");
+        assert_eq!(go_toolchain_version("v1.2.3"), "v1.2.3");
+        assert_eq!(go_toolchain_version("go"), "");
         assert_eq!(natural_cmp("a", ""), Ordering::Greater);
     }
 }

@@ -889,6 +889,29 @@ fn rustsec_matches_patched_and_unaffected_lists() {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Go
+
+#[test]
+fn go_stdlib_toolchain_versions() {
+    // GO-2026-6218 (CVE-2026-56860), stdlib: SEMVER introduced 0, fixed 1.25.13, introduced 1.26.0-0,
+    // fixed 1.26.6, introduced 1.27.0-0, fixed 1.27.0-rc.3.
+    let advisories = advisories(&shared("govulndb/data/osv/GO-2026-6218.json"));
+    let stdlib = |v: &str| {
+        let found = match_package(&pkg(Ecosystem::Golang, "stdlib", v), None, &advisories);
+        found
+            .iter()
+            .map(|f| (f.id.clone(), f.fixed_version.clone()))
+            .collect::<Vec<_>>()
+    };
+    let hit = |fixed: &str| vec![("CVE-2026-56860".to_string(), Some(fixed.to_string()))];
+    assert_eq!(stdlib("go1.25.12"), hit("1.25.13"));
+    assert_eq!(stdlib("go1.25.13"), []);
+    assert_eq!(stdlib("go1.26.2"), hit("1.26.6"));
+    assert_eq!(stdlib("go1.27rc2"), hit("1.27.0-rc.3"));
+    assert_eq!(stdlib("go1.27.0"), []);
+}
+
+// ---------------------------------------------------------------------------------------------------
 // PyPI (pypa advisory database)
 
 /// From pypa/vulns: jinja2 PYSEC-2019-217 (CVE-2019-10906) fixed 2.10.1 and PYSEC-2021-66
