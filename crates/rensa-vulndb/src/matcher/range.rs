@@ -50,6 +50,11 @@ pub(crate) fn evaluate(
         };
         let current = match version::parse(range_scheme, installed) {
             Ok(v) => v,
+            // `introduced 0` alone affects every version, whether it parses or not.
+            Err(_) if from_start_only(range) => {
+                affected = true;
+                continue;
+            }
             Err(e) => {
                 warnings.push(format!("installed version cannot be compared: {e}"));
                 continue;
@@ -78,6 +83,15 @@ pub(crate) fn evaluate(
     } else {
         Verdict::Unaffected
     }
+}
+
+/// Whether the range is `introduced 0` with no other event (all versions affected).
+fn from_start_only(range: &Range) -> bool {
+    !range.events.is_empty()
+        && range
+            .events
+            .iter()
+            .all(|e| matches!(e, Event::Introduced(v) if v.trim() == "0"))
 }
 
 struct RangeVerdict {
@@ -206,5 +220,12 @@ mod tests {
         let mut w = Vec::new();
         assert_eq!(evaluate(&a, Scheme::Pep440, "1.0", &mut w), Verdict::Unaffected);
         assert_eq!(w.len(), 1);
+        let open = entry(RangeKind::Ecosystem, vec![Event::Introduced("0".into())]);
+        let mut w = Vec::new();
+        assert_eq!(
+            evaluate(&open, Scheme::Dpkg, "not a version", &mut w),
+            Verdict::Affected { fixed: None }
+        );
+        assert!(w.is_empty());
     }
 }
