@@ -188,10 +188,21 @@ fn compare(a: &str, b: &str) -> Ordering {
     if ta.kind == tb.kind {
         return Ordering::Equal;
     }
-    if ta.kind == Kind::Suffix && ta.value() < zero() {
+    // A pre-release suffix sorts before anything else; peek at its value without moving on, so that
+    // the kinds below stay the ones found at this position (which keeps the order transitive).
+    let pre_release = |t: &Tokens<'_>| {
+        t.kind == Kind::Suffix
+            && Tokens {
+                rest: t.rest,
+                kind: t.kind,
+            }
+            .value()
+                < zero()
+    };
+    if pre_release(&ta) {
         return Ordering::Less;
     }
-    if tb.kind == Kind::Suffix && tb.value() < zero() {
+    if pre_release(&tb) {
         return Ordering::Greater;
     }
     rank(tb.kind).cmp(&rank(ta.kind))
