@@ -1,5 +1,7 @@
 //! The `rensa` command-line tool: argument parsing and presentation only.
 
+mod db;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +25,8 @@ struct Cli {
 enum Command {
     /// Catalog every package in an image into an SBOM.
     Sbom(SbomArgs),
+    /// Manage the local vulnerability database: import, status, export.
+    Db(db::DbArgs),
 }
 
 #[derive(clap::Args)]
@@ -200,6 +204,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Sbom(a) => sbom(a),
+        Command::Db(a) => db::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

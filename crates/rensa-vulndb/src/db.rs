@@ -201,7 +201,7 @@ pub struct SourceStatus {
     pub age: Option<Duration>,
     /// When it was last imported (RFC 3339, UTC).
     pub imported_at: String,
-    /// The path(s) it was last imported from.
+    /// The path(s) it was last imported from (absolute, comma-separated).
     pub origin: String,
 }
 
@@ -509,7 +509,7 @@ fn write_all(
         }
         for a in &batch.advisories {
             let origin = &mut touched.get_mut(&a.source).expect("inserted above").1;
-            let here = display(path);
+            let here = display(&std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()));
             if !origin.split('\n').any(|o| o == here) {
                 if !origin.is_empty() {
                     origin.push('\n');
@@ -900,6 +900,17 @@ impl Decoder {
 }
 
 fn sql(path: &Path, source: rusqlite::Error) -> Error {
+    if let rusqlite::Error::SqliteFailure(f, _) = &source
+        && matches!(
+            f.code,
+            rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+        )
+    {
+        return Error::Database {
+            path: display(path),
+            reason: "not an SQLite database, or a damaged or truncated one".into(),
+        };
+    }
     Error::Sqlite {
         path: display(path),
         source,

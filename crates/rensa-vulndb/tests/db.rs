@@ -199,7 +199,13 @@ fn status_names_sources_counts_newest_and_origin() {
     assert!(newest.is_some());
     assert_eq!(s.newest, newest);
     assert!(s.age.unwrap().as_secs() > 86_400, "{:?}", s.age);
-    assert_eq!(s.origin, testdata("osv").display().to_string());
+    assert_eq!(
+        s.origin,
+        std::fs::canonicalize(testdata("osv"))
+            .unwrap()
+            .display()
+            .to_string()
+    );
     assert_eq!(s.imported_at.len(), "2026-01-01T00:00:00Z".len());
 }
 
@@ -216,7 +222,20 @@ fn missing_and_foreign_databases_are_clear_errors() {
 
     std::fs::write(dir.path().join(FILE_NAME), b"not sqlite at all, just text").unwrap();
     let err = Database::open(dir.path()).unwrap_err();
-    assert!(err.to_string().contains(FILE_NAME), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: not an SQLite database, or a damaged or truncated one",
+            dir.path().join(FILE_NAME).display()
+        )
+    );
+    // Importing into it is refused the same way, and the file is left alone.
+    let err = import(dir.path(), &[testdata("osv")]).unwrap_err();
+    assert!(err.to_string().contains("not an SQLite database"), "{err}");
+    assert_eq!(
+        std::fs::read(dir.path().join(FILE_NAME)).unwrap(),
+        b"not sqlite at all, just text"
+    );
 }
 
 #[test]

@@ -1,0 +1,270 @@
+//! End-to-end runs of `rensa db`: import of the committed advisory subsets, `status` in JSON and as a
+//! table, export and import into an empty directory, the default directory, and bad input (exit 2, a
+//! message naming the file, the database unchanged).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn advisories(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rensa-vulndb/testdata/advisories")
+        .join(rel)
+}
+
+fn rensa(args: &[&str], cache: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rensa"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("run rensa")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `rensa db status --format json` of `db`, with the fields that depend on the moment and the place
+/// (`age_seconds`, `path`, `size_bytes`) removed.
+fn status(db: &Path, cache: &Path) -> Value {
+    let out = rensa(
+        &["db", "status", "--db", db.to_str().unwrap(), "--format", "json"],
+        cache,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let obj = v.as_object_mut().unwrap();
+    assert_eq!(
+        obj["path"].as_str().unwrap(),
+        db.join("rensa.db").to_str().unwrap()
+    );
+    assert_eq!(
+        obj["size_bytes"].as_u64().unwrap(),
+        std::fs::metadata(db.join("rensa.db")).unwrap().len()
+    );
+    obj.remove("path");
+    obj.remove("size_bytes");
+    for s in obj["sources"].as_array_mut().unwrap() {
+        s.as_object_mut().unwrap().remove("age_seconds");
+    }
+    v
+}
+
+fn import(db: &Path, cache: &Path, paths: &[PathBuf]) -> Output {
+    let mut args = vec![
+        "db".to_string(),
+        "import".into(),
+        "--db".into(),
+        db.display().to_string(),
+    ];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    rensa(&args, cache)
+}
+
+#[test]
+fn import_status_export_and_import_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let out = import(
+        &db,
+        tmp.path(),
+        &[advisories("osv"), advisories("rustsec"), advisories("alpine")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert_eq!(
+        lines[1].split_whitespace().take(6).collect::<Vec<_>>(),
+        ["osv", "5", "5", "0", "0", "0"]
+    );
+    assert_eq!(
+        lines[2].split_whitespace().take(6).collect::<Vec<_>>(),
+        ["rustsec", "4", "4", "0", "0", "0"]
+    );
+    assert_eq!(
+        lines[3].split_whitespace().take(6).collect::<Vec<_>>(),
+        ["alpine-secdb", "55", "55", "0", "0", "1"]
+    );
+    assert_eq!(
+        lines[4],
+        format!("64 records in {}", db.join("rensa.db").display())
+    );
+    // The malformed Alpine id is reported with its file.
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("v3.9-main.yaml: ansible 2.7.3-r0: not a vulnerability id"),
+        "{stderr}"
+    );
+
+    let st = status(&db, tmp.path());
+    assert_eq!(st["records"], 64);
+    let sources = st["sources"].as_array().unwrap();
+    let names: Vec<(&str, u64)> = sources
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["records"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(names, [("alpine-secdb", 55), ("osv", 5), ("rustsec", 4)]);
+    // The newest OSV record: PYSEC-2023-73, modified 2023-11-07T20:24:23.946863Z (checked by hand).
+    assert_eq!(sources[1]["newest"], "2023-11-07T20:24:23.946863Z");
+    assert_eq!(
+        sources[1]["origin"],
+        std::fs::canonicalize(advisories("osv"))
+            .unwrap()
+            .display()
+            .to_string()
+    );
+
+    // Importing again changes nothing.
+    let again = import(&db, tmp.path(), &[advisories("osv")]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        text(&again.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .take(5)
+            .collect::<Vec<_>>(),
+        ["osv", "5", "0", "0", "5"]
+    );
+    assert_eq!(status(&db, tmp.path())["records"], 64);
+
+    // The table.
+    let out = rensa(&["db", "status", "--db", db.to_str().unwrap()], tmp.path());
+    assert_eq!(out.status.code(), Some(0));
+    let table = text(&out.stdout);
+    assert!(
+        table.starts_with(&format!("{} (", db.join("rensa.db").display())),
+        "{table}"
+    );
+    assert!(table.contains(", 64 records)\n"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().take(3).collect::<Vec<_>>()
+                == ["osv", "5", "2023-11-07T20:24:23.946863Z"]),
+        "{table}"
+    );
+
+    // Export, then import into an empty directory: the same status.
+    let file = tmp.path().join("rensa-export.db");
+    let out = rensa(
+        &[
+            "db",
+            "export",
+            file.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let copy = tmp.path().join("air-gapped");
+    let out = import(&copy, tmp.path(), std::slice::from_ref(&file));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(status(&copy, tmp.path()), status(&db, tmp.path()));
+}
+
+#[test]
+fn default_directory_is_under_xdg_cache_home() {
+    let cache = tempfile::tempdir().unwrap();
+    let osv = advisories("osv").display().to_string();
+    let out = rensa(&["db", "import", &osv], cache.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(cache.path().join("rensa/db/rensa.db").is_file());
+    let out = rensa(&["db", "status", "--format", "json"], cache.path());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["records"], 5);
+}
+
+#[test]
+fn bad_input_exits_2_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+
+    // No database yet.
+    let out = rensa(&["db", "status", "--db", db.to_str().unwrap()], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no vulnerability database in")
+            && stderr.contains("rensa db update")
+            && stderr.contains("rensa db import"),
+        "{stderr}"
+    );
+    let out = rensa(
+        &[
+            "db",
+            "export",
+            tmp.path().join("x.db").to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!tmp.path().join("x.db").exists());
+
+    assert_eq!(
+        import(&db, tmp.path(), &[advisories("osv")]).status.code(),
+        Some(0)
+    );
+    let before = std::fs::read(db.join("rensa.db")).unwrap();
+
+    // A corrupt archive after a good path: nothing of either is imported.
+    let zip = tmp.path().join("all.zip");
+    std::fs::write(&zip, b"PK\x03\x04 a truncated archive").unwrap();
+    let out = import(&db, tmp.path(), &[advisories("rustsec"), zip.clone()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(zip.to_str().unwrap()) && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+
+    // A missing path; a file that holds no advisories; a database file of another kind.
+    let out = import(&db, tmp.path(), &[tmp.path().join("missing.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("missing.json"));
+    let notes = tmp.path().join("notes.json");
+    std::fs::write(&notes, r#"{"hello": "world"}"#).unwrap();
+    let out = import(&db, tmp.path(), std::slice::from_ref(&notes));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("notes.json"));
+    // An export cut short in transfer.
+    let export = tmp.path().join("export.db");
+    let out = rensa(
+        &[
+            "db",
+            "export",
+            export.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&export).unwrap();
+    assert!(bytes.len() >= 4 * 4096, "{}", bytes.len());
+    std::fs::write(&export, &bytes[..bytes.len() / 2]).unwrap();
+    let out = import(&db, tmp.path(), std::slice::from_ref(&export));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "{}: not an SQLite database, or a damaged or truncated one",
+            export.display()
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+
+    assert_eq!(std::fs::read(db.join("rensa.db")).unwrap(), before);
+    assert_eq!(status(&db, tmp.path())["records"], 5);
+
+    // No paths at all is a usage error.
+    let out = rensa(&["db", "import", "--db", db.to_str().unwrap()], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+}
