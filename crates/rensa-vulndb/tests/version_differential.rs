@@ -209,7 +209,7 @@ fn rpm_version(rng: &mut Rng) -> String {
     for _ in 0..1 + rng.below(6) {
         s.push_str(rng.pick(&[
             "0", "1", "2", "10", "007", "a", "b", "rc", "git", ".", ".", "_", "+", "~", "~rc1", "^", "^git1",
-            "el8", "module", "-", "fc39",
+            "el8", "module", "-", "fc39", "A", "Z", "\u{3b1}", "a:b",
         ]));
     }
     s
