@@ -2,6 +2,7 @@
 //! table, export and import into an empty directory, the default directory, and bad input (exit 2, a
 //! message naming the file, the database unchanged).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -267,4 +268,48 @@ fn bad_input_exits_2_and_changes_nothing() {
     // No paths at all is a usage error.
     let out = rensa(&["db", "import", "--db", db.to_str().unwrap()], tmp.path());
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// An import killed at any moment leaves a database that opens and holds either everything it held
+/// before or everything the import would have added: never a part, never an error.
+#[test]
+fn an_import_killed_at_any_moment_leaves_the_old_or_the_new_database() {
+    let go = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/advisories/govulndb/data/osv");
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    assert_eq!(
+        import(&full, tmp.path(), &[advisories("osv"), go.clone()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let all = status(&full, tmp.path())["records"].as_u64().unwrap();
+    assert!(all > 4000, "{all}");
+
+    let mut outcomes = BTreeSet::new();
+    for delay_ms in [50, 200, 400, 700, 1000, 1500, 2500] {
+        let db = tmp.path().join(format!("db-{delay_ms}"));
+        assert_eq!(
+            import(&db, tmp.path(), &[advisories("osv")]).status.code(),
+            Some(0)
+        );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rensa"))
+            .args(["db", "import", "--db", db.to_str().unwrap(), go.to_str().unwrap()])
+            .env("XDG_CACHE_HOME", tmp.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let finished = child.wait().unwrap().success();
+        // (Killed after its commit, it may still have held everything.)
+        let records = status(&db, tmp.path())["records"].as_u64().unwrap();
+        assert!(records == 5 || records == all, "{delay_ms} ms: {records} records");
+        if finished {
+            assert_eq!(records, all, "{delay_ms} ms");
+        }
+        outcomes.insert(records);
+    }
+    println!("outcomes: {outcomes:?}");
 }

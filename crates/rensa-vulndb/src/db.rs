@@ -71,6 +71,9 @@ pub const FORMAT: &str = "rensa-vulndb-1";
 /// import time for a percent or two.
 const ZSTD_LEVEL: i32 = 12;
 
+/// How long to wait for another process's lock on the database.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Batches of fewer records are compressed without a dictionary.
 const DICT_MIN_RECORDS: usize = 200;
 
@@ -215,11 +218,13 @@ impl Database {
         if !path.is_file() {
             return Err(Error::NoDatabase { dir: display(dir) });
         }
+        recover(&path)?;
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| sql(&path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql(&path, e))?;
         check_format(&conn, &path)?;
         Ok(Database {
             conn,
@@ -418,7 +423,9 @@ pub fn import_with(
         (target.clone(), None)
     };
     let mut conn = Connection::open(&path).map_err(|e| sql(&target, e))?;
-    conn.busy_timeout(Duration::from_secs(30))
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql(&target, e))?;
+    // Pages stay in memory until the commit, so readers are locked out only while it writes.
+    conn.execute_batch("PRAGMA cache_size = -262144")
         .map_err(|e| sql(&target, e))?;
     if !fresh {
         check_format(&conn, &target)?;
@@ -693,6 +700,25 @@ fn unindex(tx: &Transaction<'_>, db: &Path, rowid: i64, advisory: &Advisory) -> 
         .map_err(|e| sql(db, e))?;
     for id in ids {
         del.execute(params![id, rowid]).map_err(|e| sql(db, e))?;
+    }
+    Ok(())
+}
+
+/// Rolls back what an import killed in the middle of writing left behind (a hot journal), which a
+/// read-only connection cannot do. SQLite treats the journal as hot only when no process is writing, so
+/// a running import is not disturbed. Without write access the read-only open reports the problem.
+fn recover(db: &Path) -> Result<()> {
+    let mut journal = db.as_os_str().to_owned();
+    journal.push("-journal");
+    let journal = PathBuf::from(journal);
+    if std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0) {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if let Ok(conn) = Connection::open_with_flags(db, flags) {
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql(db, e))?;
+            // The first read rolls a hot journal back.
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))
+                .map_err(|e| sql(db, e))?;
+        }
     }
     Ok(())
 }
