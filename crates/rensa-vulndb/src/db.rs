@@ -71,6 +71,11 @@ pub const FORMAT: &str = "rensa-vulndb-1";
 /// import time for a percent or two.
 const ZSTD_LEVEL: i32 = 12;
 
+/// The lookup of [`Database::lookup`]: a search of `affected`'s primary key, then rowid lookups.
+const LOOKUP: &str = "SELECT dict, data FROM advisory WHERE rowid IN (
+    SELECT advisory FROM affected WHERE family = ?1 AND package = ?2 AND release IN ('', ?3))
+    ORDER BY key";
+
 /// How long to wait for another process's lock on the database.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -245,15 +250,7 @@ impl Database {
     pub fn lookup(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>> {
         let fam = family(ecosystem);
         let name = normalize_package(ecosystem, package);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT dict, data FROM advisory WHERE rowid IN (
-                     SELECT advisory FROM affected
-                     WHERE family = ?1 AND package = ?2 AND release IN ('', ?3))
-                 ORDER BY key",
-            )
-            .map_err(|e| sql(&self.path, e))?;
+        let mut stmt = self.conn.prepare_cached(LOOKUP).map_err(|e| sql(&self.path, e))?;
         let rows = stmt
             .query_map(params![fam, name.as_ref(), release(ecosystem)], |r| {
                 Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?))
@@ -977,6 +974,41 @@ mod tests {
             ("Ubuntu", "Pro:22.04")
         );
         assert_eq!((family("PyPI"), release("PyPI")), ("PyPI", ""));
+    }
+
+    #[test]
+    fn lookups_search_indexes_and_never_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = dir.path().join("a.json");
+        std::fs::write(
+            &feed,
+            r#"{"id":"T-1","modified":"2024-01-01T00:00:00Z","affected":[
+                {"package":{"ecosystem":"Debian:12","name":"openssl"},"versions":["1"]}]}"#,
+        )
+        .unwrap();
+        import(dir.path(), &[feed]).unwrap();
+        let db = Database::open(dir.path()).unwrap();
+        let plan: Vec<String> = db
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {LOOKUP}"))
+            .unwrap()
+            .query_map(params!["Debian", "openssl", "12"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|l| l.starts_with("SEARCH affected USING PRIMARY KEY (family=? AND package=?")),
+            "{plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|l| l.starts_with("SEARCH advisory USING INTEGER PRIMARY KEY (rowid=?)")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|l| l.starts_with("SCAN")), "{plan:?}");
+        assert_eq!(db.lookup("Debian:12", "openssl").unwrap().len(), 1);
+        assert_eq!(db.lookup("Debian:11", "openssl").unwrap().len(), 0);
     }
 
     #[test]
