@@ -888,6 +888,45 @@ fn rustsec_matches_patched_and_unaffected_lists() {
     assert!(set.warnings.is_empty(), "{:?}", set.warnings);
 }
 
+#[test]
+fn rustsec_agrees_with_cargo_audit() {
+    // `cargo-audit.json` was recorded with `cargo audit --db DB --no-fetch --file Cargo.lock --json`
+    // (DB: a copy of ../shared/data/advisories/rustsec); the set of (crate, RUSTSEC id) pairs it
+    // reports as vulnerabilities must be the one rensa reports.
+    let path = fixture("cargo-audit.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        panic!("{} is missing", path.display());
+    };
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut audit: Vec<(String, String)> = report["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["package"]["name"].as_str().unwrap().to_string(),
+                v["advisory"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    audit.sort();
+    let advisories = advisories(&shared("rustsec"));
+    let set = match_packages(&lock_packages(), None, &advisories);
+    let mut ours: Vec<(String, String)> = set
+        .findings
+        .iter()
+        .map(|f| {
+            let rustsec = std::iter::once(&f.id)
+                .chain(&f.aliases)
+                .find(|i| i.starts_with("RUSTSEC-"))
+                .unwrap();
+            (f.package.name.clone(), rustsec.clone())
+        })
+        .collect();
+    ours.sort();
+    assert_eq!(ours, audit);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Go
 
