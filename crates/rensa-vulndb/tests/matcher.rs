@@ -927,6 +927,70 @@ fn rustsec_agrees_with_cargo_audit() {
     assert_eq!(ours, audit);
 }
 
+#[test]
+fn rustsec_differential_against_cargo_audit() {
+    // Every crate of the RustSec data at the versions around each bound its advisories name
+    // (`rustsec-differential/generate.py`), and the (crate, version, advisory) triples cargo-audit
+    // 0.22.2 reports for that lock file offline (`cargo-audit.txt`).
+    let dir = fixture("rustsec-differential");
+    let text = std::fs::read_to_string(dir.join("Cargo.lock")).unwrap();
+    let lock: toml::Table = text.parse().unwrap();
+    let packages: Vec<Package> = lock["package"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            pkg(
+                Ecosystem::Cargo,
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(packages.len() > 3000, "{}", packages.len());
+    let expected: Vec<String> = std::fs::read_to_string(dir.join("cargo-audit.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert!(expected.len() > 5000, "{}", expected.len());
+    assert!(
+        expected.windows(2).all(|w| w[0] < w[1]),
+        "cargo-audit.txt must be sorted"
+    );
+    let advisories = advisories(&shared("rustsec"));
+    let set = match_packages(&packages, None, &advisories);
+    let mut ours: Vec<String> = set
+        .findings
+        .iter()
+        .flat_map(|f| {
+            std::iter::once(&f.id)
+                .chain(&f.aliases)
+                .filter(|i| i.starts_with("RUSTSEC-"))
+                .map(|i| format!("{} {} {i}", f.package.name, f.package.version))
+        })
+        .collect();
+    ours.sort();
+    ours.dedup();
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|e| ours.binary_search(e).is_err())
+        .collect();
+    let extra: Vec<&String> = ours
+        .iter()
+        .filter(|o| expected.binary_search(o).is_err())
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {} {:?}\nextra {} {:?}",
+        missing.len(),
+        &missing[..missing.len().min(20)],
+        extra.len(),
+        &extra[..extra.len().min(20)]
+    );
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Go
 
