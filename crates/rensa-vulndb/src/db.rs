@@ -503,28 +503,49 @@ fn write_all(
                 Upsert::Replaced => entry.replaced += 1,
                 Upsert::Unchanged => entry.unchanged += 1,
             }
-            touched
-                .entry(advisory.source.clone())
-                .or_insert_with(|| (now.clone(), String::new()));
             written += 1;
             if progress(written).is_break() {
                 return Err(Error::Interrupted);
             }
         }
+        // An exported database carries its sources' import times and origins: a source keeps the later
+        // of the file's and the database's own, since the records merged are the later ones too.
+        let mut carried = BTreeMap::new();
+        for (name, imported_at, origin) in sources {
+            let stored: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT imported_at, origin FROM source WHERE name = ?1",
+                    [&name],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(|e| sql(db, e))?;
+            let best = match stored {
+                Some(s) if time::parse(&s.0) >= time::parse(&imported_at) => s,
+                _ => (imported_at, origin),
+            };
+            carried.insert(name, best);
+        }
+        let here = display(&std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()));
         for a in &batch.advisories {
-            let origin = &mut touched.get_mut(&a.source).expect("inserted above").1;
-            let here = display(&std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()));
+            if let Some(best) = carried.get(&a.source) {
+                // A source imported directly in this same run keeps this run's time.
+                touched.entry(a.source.clone()).or_insert_with(|| best.clone());
+                continue;
+            }
+            let slot = touched
+                .entry(a.source.clone())
+                .or_insert_with(|| (now.clone(), String::new()));
+            if slot.0 != now {
+                // Carried from an exported database earlier in this run; now imported directly.
+                *slot = (now.clone(), String::new());
+            }
+            let origin = &mut slot.1;
             if !origin.split('\n').any(|o| o == here) {
                 if !origin.is_empty() {
                     origin.push('\n');
                 }
                 origin.push_str(&here);
-            }
-        }
-        // An exported database carries its sources' import times and origins.
-        for (name, imported_at, origin) in sources {
-            if let Some(t) = touched.get_mut(&name) {
-                *t = (imported_at, origin);
             }
         }
         report.paths.push(entry);
