@@ -496,6 +496,116 @@ fn rpm_versions_compare_with_epochs() {
     );
 }
 
+#[test]
+fn merged_sources_follow_the_documented_precedence() {
+    let d12 = distro("debian", Some("12"));
+    let p = binary(Ecosystem::Deb, "libfoo1", "1.0-1", "foo", "1.0-1");
+    let entry = |status: Status, events: &[(&str, &str)]| {
+        let mut a = Affected::new("Debian:12", "foo");
+        a.status = Some(status);
+        if !events.is_empty() {
+            a.ranges = vec![range(RangeKind::Ecosystem, events)];
+        }
+        a
+    };
+    let advisory = |id: &str, alias: &str, affected: Affected| {
+        let mut a = Advisory::new(id, "test");
+        a.add_alias(alias);
+        a.affected.push(affected);
+        a
+    };
+    // Will-not-fix from one source, a fix from another: fixed, with the higher fixed version.
+    let found = match_package(
+        &p,
+        Some(&d12),
+        &[
+            advisory(
+                "CVE-2024-1",
+                "DSA-1-1",
+                entry(Status::WillNotFix, &[("introduced", "0")]),
+            ),
+            advisory(
+                "DSA-1-1",
+                "CVE-2024-1",
+                entry(Status::Fixed, &[("introduced", "0"), ("fixed", "1.0-2")]),
+            ),
+            advisory(
+                "DLA-1-1",
+                "CVE-2024-1",
+                entry(Status::Fixed, &[("introduced", "0"), ("fixed", "1.0-3")]),
+            ),
+        ],
+    );
+    assert_eq!(
+        rows(&found),
+        [row(
+            "libfoo1",
+            "CVE-2024-1",
+            Some("1.0-3"),
+            &["DLA-1-1", "DSA-1-1"]
+        )]
+    );
+    assert_eq!(found[0].status, Status::Fixed);
+    // Not affected according to one source, affected according to another: the finding stays.
+    let set = match_packages(
+        std::slice::from_ref(&p),
+        Some(&d12),
+        &[
+            advisory("CVE-2024-2", "DSA-2-1", entry(Status::NotAffected, &[])),
+            advisory(
+                "DSA-2-1",
+                "CVE-2024-2",
+                entry(Status::Unfixed, &[("introduced", "0")]),
+            ),
+            advisory("CVE-2024-3", "DSA-3-1", entry(Status::NotAffected, &[])),
+        ],
+    );
+    let got: Vec<(&str, Status)> = set.findings.iter().map(|f| (f.id.as_str(), f.status)).collect();
+    assert_eq!(got, [("CVE-2024-2", Status::Unfixed)]);
+    let na: Vec<&str> = set.not_affected.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(na, ["CVE-2024-3"]);
+}
+
+#[test]
+fn ubuntu_priority_comes_before_cvss() {
+    let ubuntu = distro("ubuntu", Some("22.04"));
+    let p = binary(Ecosystem::Deb, "libfoo1", "1.0-1ubuntu1", "foo", "1.0-1ubuntu1");
+    let mut a = osv(
+        "UBUNTU-CVE-2024-9",
+        "Ubuntu:22.04:LTS",
+        "foo",
+        vec![range(
+            RangeKind::Ecosystem,
+            &[("introduced", "0"), ("fixed", "1.0-1ubuntu2")],
+        )],
+        &[],
+    );
+    a.add_alias("CVE-2024-9");
+    a.severity = vec![
+        rensa_vulndb::advisory::SeverityVector {
+            kind: "Ubuntu".into(),
+            vector: "medium".into(),
+        },
+        rensa_vulndb::advisory::SeverityVector::cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+    ];
+    let found = match_package(&p, Some(&ubuntu), std::slice::from_ref(&a));
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].id.as_str(), found[0].severity),
+        ("CVE-2024-9", Rating::Medium)
+    );
+    assert_eq!(found[0].cvss[0].base_score, 9.8);
+    // The same record for a PyPI-like, non-distribution package would be rated by CVSS alone.
+    let mut py = a.clone();
+    py.affected[0].ecosystem = "PyPI".into();
+    py.affected[0].ranges = vec![range(
+        RangeKind::Ecosystem,
+        &[("introduced", "0"), ("fixed", "1.0")],
+    )];
+    let found = match_package(&pkg(Ecosystem::Pypi, "foo", "0.1"), None, &[py]);
+    assert_eq!(found[0].severity, Rating::Critical);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Debian: DSA/DLA lists of the security tracker (April 2023)
 
