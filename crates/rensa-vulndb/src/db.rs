@@ -8,17 +8,20 @@
 //! - `meta(key, value)`: `format` = [`FORMAT`], the layout and record encoding version; a file of another
 //!   format is refused with a message to re-import.
 //! - `advisory(rowid, key UNIQUE, id, source, modified, withdrawn, dict, data)`: one row per
-//!   [`Advisory::key`]; `data` is the [`Advisory`] encoded with postcard and compressed with zstd, with
-//!   the dictionary `dict` when there is one.
+//!   [`Advisory::key`]; `data` is the whole [`Advisory`] encoded with postcard and compressed with zstd,
+//!   with the dictionary `dict` when there is one; the other columns repeat what queries and merges need
+//!   without decoding.
 //! - `dict(id, data)`: zstd dictionaries, one trained on the records of each imported path of at least a
 //!   few hundred records (small records compress about twice as well with one: the database for the Go,
 //!   PyPA and RustSec databases is 0.28 of their JSON, YAML and Markdown). Dictionaries no record uses
 //!   any more are deleted at the end of an import.
 //! - `affected(family, package, release, advisory)`, a `WITHOUT ROWID` table whose primary key
 //!   `(family, package, release, advisory)` is the lookup index: one row per affected entry, with the
-//!   ecosystem split into its family (`Debian`) and release (`12`; empty for unscoped ecosystems such
-//!   as `PyPI` or a bare `Debian`), so that `Debian:12` is stored as exactly as given and a lookup is one
-//!   index range search, never a scan. `advisory` is the advisory's rowid.
+//!   ecosystem split into its family (`Debian`) and the rest (`12`; empty for unscoped ecosystems such
+//!   as `PyPI` or a bare `Debian`), which keeps the exact ecosystem and its family without storing the
+//!   family twice. `advisory` is the advisory's rowid. [`Database::lookup`] for `Debian:12` is one
+//!   search of this key for `(Debian, package)` with release `12` or empty, then rowid searches of
+//!   `advisory`; never a scan, so its time does not grow with the database.
 //! - `alias(alias, advisory)`, `WITHOUT ROWID`: every identifier of a record (its `id` and each alias),
 //!   for [`Database::by_id`].
 //! - `source(name, records, newest_modified, imported_at, origin)`: per feed (`osv`, `rustsec`,
@@ -38,12 +41,19 @@
 //! under a temporary name and renames it into place only when complete.
 //!
 //! Imports merge: a record replaces the stored one with the same key unless the stored one has a later
-//! `modified` time, so importing the same data again changes nothing and counts do not grow. Records are
-//! never removed by an import. An exported file is merged the same way, record by record; imported into an
-//! empty directory it reproduces the exported database, including each source's `imported_at`, so that
-//! the age of data moved into an air-gapped network stays visible.
+//! `modified` time or is identical, so importing the same data again changes nothing and counts do not
+//! grow. Records are never removed by an import. An exported file is merged the same way, record by
+//! record (not swapped in whole, so that it cannot undo newer local data); its sources keep the later of
+//! the file's and the local `imported_at`. Imported into an empty directory it reproduces the exported
+//! database, including each source's `imported_at` and origin, so that the age of data moved into an
+//! air-gapped network stays visible.
 //!
-//! A database is opened read-only with [`Database::open`]; a missing one is [`Error::NoDatabase`].
+//! # Reading
+//!
+//! A database is opened read-only with [`Database::open`]; a missing one is [`Error::NoDatabase`]. Readers
+//! may run while an import writes: the import keeps its pages in memory until the commit, so readers wait
+//! (up to 30 s) only while it commits. If an import was killed while committing, the next open rolls its
+//! journal back first.
 
 mod time;
 
