@@ -116,7 +116,30 @@ fn kind_rank(e: &Event) -> u8 {
     }
 }
 
+/// The most events a range may have (the sort below is quadratic; real ranges have a handful).
+const MAX_EVENTS: usize = 4096;
+
+/// A stable sort that stays well-defined (and never panics) when `cmp` is not a total order.
+fn insertion_sort_by<T>(items: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && cmp(&items[j - 1], &items[j]) == Ordering::Greater {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 fn in_range(range: &Range, scheme: Scheme, v: &Version) -> Result<RangeVerdict, crate::Error> {
+    if range.events.len() > MAX_EVENTS {
+        return Err(crate::Error::Feed {
+            location: "affected range".into(),
+            reason: format!(
+                "{} events, more than the {MAX_EVENTS} a range may have",
+                range.events.len()
+            ),
+        });
+    }
     let mut events = Vec::with_capacity(range.events.len());
     for e in &range.events {
         let text = e.version().trim();
@@ -127,7 +150,10 @@ fn in_range(range: &Range, scheme: Scheme, v: &Version) -> Result<RangeVerdict, 
         };
         events.push((point, e));
     }
-    events.sort_by(|(a, ea), (b, eb)| {
+    // Maven's and Composer's orders are not transitive for some odd versions (as the tools themselves
+    // behave), and the standard sort may panic on such an order; an insertion sort never does, and a
+    // range has few events.
+    insertion_sort_by(&mut events, |(a, ea), (b, eb)| {
         let by_point = match (a, b) {
             (Point::Zero, Point::Zero) | (Point::Unlimited, Point::Unlimited) => Ordering::Equal,
             (Point::Zero, _) | (_, Point::Unlimited) => Ordering::Less,
@@ -227,5 +253,37 @@ mod tests {
             Verdict::Affected { fixed: None }
         );
         assert!(w.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::*;
+    use crate::advisory::RangeKind;
+
+    /// Maven 3.8 itself orders `1 < 1.b.`, `1.b. < 1beta2` and `1beta2 < 1`: a cycle. Evaluating a range
+    /// over such versions must give an answer, not a panic.
+    #[test]
+    fn intransitive_versions_do_not_panic() {
+        let mut events = Vec::new();
+        for _ in 0..30 {
+            for v in ["1", "1.b.", "1beta2"] {
+                events.push(Event::Introduced(v.into()));
+                events.push(Event::Fixed(v.into()));
+            }
+        }
+        let range = Range {
+            kind: RangeKind::Ecosystem,
+            repo: None,
+            events,
+        };
+        let v = version::parse(Scheme::Maven, "1.b.").unwrap();
+        assert!(in_range(&range, Scheme::Maven, &v).is_ok());
+        let huge = Range {
+            kind: RangeKind::Ecosystem,
+            repo: None,
+            events: vec![Event::Fixed("1".into()); MAX_EVENTS + 1],
+        };
+        assert!(in_range(&huge, Scheme::Maven, &v).is_err());
     }
 }
