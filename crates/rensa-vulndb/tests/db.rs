@@ -509,3 +509,52 @@ fn default_dir_follows_xdg() {
     };
     assert_eq!(db::default_dir(), expected);
 }
+
+#[test]
+fn hostile_exported_files_fail_cleanly_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    import(dir.path(), &[testdata("osv")]).unwrap();
+    let file = dir.path().join(FILE_NAME);
+    let before = std::fs::read(&file).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let export = out.path().join("export.db");
+    Database::open(dir.path()).unwrap().export(&export).unwrap();
+
+    let cases: [(&str, &str, Vec<u8>); 4] = [
+        (
+            "garbage record",
+            "UPDATE advisory SET data = ?1 WHERE rowid = 1",
+            b"\x00\x11\x22\x33 not zstd".to_vec(),
+        ),
+        (
+            // 64 MiB of zeros in a few kilobytes: over the per-record limit.
+            "decompression bomb",
+            "UPDATE advisory SET data = ?1, dict = NULL WHERE rowid = 1",
+            zstd::bulk::compress(&vec![0u8; 64 << 20], 3).unwrap(),
+        ),
+        (
+            "valid zstd, not an advisory",
+            "UPDATE advisory SET data = ?1, dict = NULL WHERE rowid = 1",
+            zstd::bulk::compress(&[0xffu8; 40], 3).unwrap(),
+        ),
+        (
+            "another format",
+            "UPDATE meta SET value = 'rensa-vulndb-999' WHERE key = 'format' AND ?1 IS NOT NULL",
+            Vec::new(),
+        ),
+    ];
+    for (what, sql, blob) in cases {
+        let bad = out.path().join(format!("{}.db", what.replace(' ', "-")));
+        std::fs::copy(&export, &bad).unwrap();
+        let conn = rusqlite::Connection::open(&bad).unwrap();
+        conn.execute(sql, [&blob]).unwrap();
+        drop(conn);
+        let err = import(dir.path(), &[testdata("rustsec"), bad.clone()]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with(&bad.display().to_string()), "{what}: {msg}");
+        assert!(matches!(err, Error::Database { .. }), "{what}: {err:?}");
+        assert_eq!(std::fs::read(&file).unwrap(), before, "{what}");
+    }
+    let db = Database::open(dir.path()).unwrap();
+    assert_eq!(counts(&db), BTreeMap::from([("osv".to_string(), 5)]));
+}
