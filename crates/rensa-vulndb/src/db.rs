@@ -38,7 +38,8 @@
 //! database written by [`Database::export`], reads that database's records. Everything is written in one
 //! SQLite transaction, so an import that fails or is interrupted at any point, including a corrupt archive
 //! in the last path, leaves the previous database exactly as it was; a first import builds the file
-//! under a temporary name and renames it into place only when complete.
+//! under a temporary name and links it into place only when complete (merging it, like an exported
+//! file, into a database that another import created meanwhile).
 //!
 //! Imports merge: a record replaces the stored one with the same key unless the stored one has a later
 //! `modified` time or is identical, so importing the same data again changes nothing and counts do not
@@ -63,6 +64,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -423,7 +425,9 @@ pub fn import_with(
     let target = dir.join(FILE_NAME);
     let fresh = !target.exists();
     let (path, guard) = if fresh {
-        let tmp = dir.join(format!(".{FILE_NAME}.new-{}", std::process::id()));
+        static SERIAL: AtomicUsize = AtomicUsize::new(0);
+        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{FILE_NAME}.new-{}-{serial}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
         (tmp.clone(), Some(RemoveOnDrop(tmp)))
     } else {
@@ -437,7 +441,7 @@ pub fn import_with(
     if !fresh {
         check_format(&conn, &target)?;
     }
-    let report = {
+    let mut report = {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| sql(&target, e))?;
@@ -448,11 +452,26 @@ pub fn import_with(
     compact_if_sparse(&conn, &target)?;
     drop(conn);
     if let Some(guard) = guard {
-        std::fs::rename(&path, &target).map_err(|source| Error::Io {
-            path: display(&target),
-            source,
-        })?;
-        std::mem::forget(guard);
+        // A link, unlike a rename, does not replace a database another import created meanwhile; then
+        // this one is merged into it like an exported file.
+        match std::fs::hard_link(&path, &target) {
+            Ok(()) => drop(guard),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let merged = import_with(dir, std::slice::from_ref(&path), &mut |_| {
+                    ControlFlow::Continue(())
+                })?;
+                report.records = merged.records;
+                drop(guard);
+            }
+            // File systems without hard links.
+            Err(_) => {
+                std::fs::rename(&path, &target).map_err(|source| Error::Io {
+                    path: display(&target),
+                    source,
+                })?;
+                std::mem::forget(guard);
+            }
+        }
     }
     Ok(report)
 }

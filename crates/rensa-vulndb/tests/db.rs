@@ -558,3 +558,28 @@ fn hostile_exported_files_fail_cleanly_and_change_nothing() {
     let db = Database::open(dir.path()).unwrap();
     assert_eq!(counts(&db), BTreeMap::from([("osv".to_string(), 5)]));
 }
+
+#[test]
+fn two_first_imports_at_once_both_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner_dir = dir.path().to_path_buf();
+    // While the first import into the empty directory is writing, a second one completes.
+    let report = import_with(dir.path(), &[testdata("osv")], &mut |n| {
+        if n == 1 {
+            import(&inner_dir, &[testdata("rustsec")]).unwrap();
+        }
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(report.records, 9);
+    let db = Database::open(dir.path()).unwrap();
+    assert_eq!(
+        counts(&db),
+        BTreeMap::from([("osv".to_string(), 5), ("rustsec".to_string(), 4)])
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(left, [FILE_NAME], "no temporary files are left");
+}
