@@ -423,6 +423,7 @@ pub fn import_with(
         source,
     })?;
     let target = dir.join(FILE_NAME);
+    remove_abandoned(dir);
     let fresh = !target.exists();
     let (path, guard) = if fresh {
         static SERIAL: AtomicUsize = AtomicUsize::new(0);
@@ -749,6 +750,31 @@ fn unindex(tx: &Transaction<'_>, db: &Path, rowid: i64, advisory: &Advisory) -> 
         del.execute(params![id, rowid]).map_err(|e| sql(db, e))?;
     }
     Ok(())
+}
+
+/// Removes the temporary files of first imports that were killed (`.rensa.db.new-PID-N`, with their
+/// journals) when their process is gone; where `/proc` does not tell, nothing is removed.
+fn remove_abandoned(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{FILE_NAME}.new-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or("");
+        if !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Rolls back what an import killed in the middle of writing left behind (a hot journal), which a

@@ -582,4 +582,17 @@ fn two_first_imports_at_once_both_land() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(left, [FILE_NAME], "no temporary files are left");
+
+    // What a killed first import leaves behind goes with the next import; a live one's stays.
+    let dead = dir.path().join(format!(".{FILE_NAME}.new-999999999-0"));
+    let dead_journal = dir.path().join(format!(".{FILE_NAME}.new-999999999-0-journal"));
+    let live = dir
+        .path()
+        .join(format!(".{FILE_NAME}.new-{}-99", std::process::id()));
+    for p in [&dead, &dead_journal, &live] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    import(dir.path(), &[testdata("osv")]).unwrap();
+    assert!(!dead.exists() && !dead_journal.exists());
+    assert!(live.exists());
 }
