@@ -1,6 +1,7 @@
 //! The `rensa` command-line tool: argument parsing and presentation only.
 
 mod db;
+mod scan;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -27,10 +28,12 @@ enum Command {
     Sbom(SbomArgs),
     /// Manage the local vulnerability database: import, status, export.
     Db(db::DbArgs),
+    /// Scan an image or SBOM for known vulnerabilities.
+    Scan(scan::ScanArgs),
 }
 
 #[derive(clap::Args)]
-struct ImageArgs {
+pub(crate) struct ImageArgs {
     /// The platform to pick from a multi-platform image (os/arch[/variant]).
     #[arg(long, default_value = "linux/amd64")]
     platform: String,
@@ -144,7 +147,7 @@ fn write_options() -> WriteOptions {
 }
 
 /// Writes `data` to the file (atomically) or to standard output.
-fn emit(output: Option<&PathBuf>, data: &[u8]) -> Result<()> {
+pub(crate) fn emit(output: Option<&PathBuf>, data: &[u8]) -> Result<()> {
     match output {
         Some(path) => {
             let dir = path
@@ -170,17 +173,22 @@ fn emit(output: Option<&PathBuf>, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn sbom(args: &SbomArgs) -> Result<()> {
-    let reference = ImageRef::parse(&args.image)?;
-    let source = rensa_oci::open(&reference, &open_options(&args.image_args)?)?;
+/// Reads an image (or, with `sbom:PATH`, an SBOM file) into the SBOM model.
+fn catalog_image(image: &str, image_args: &ImageArgs) -> Result<rensa_catalog::Sbom> {
+    if let Some(path) = image.strip_prefix("sbom:") {
+        let data = std::fs::read(path).with_context(|| format!("{path}: cannot read"))?;
+        return Ok(rensa_catalog::format::read::read_sbom(path, &data)?);
+    }
+    let reference = ImageRef::parse(image)?;
+    let source = rensa_oci::open(&reference, &open_options(image_args)?)?;
     let bars = std::io::stderr().is_terminal().then(|| Bars {
         multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
         bars: Mutex::new(Vec::new()),
     });
-    let cache = if args.image_args.no_cache {
+    let cache = if image_args.no_cache {
         None
     } else {
-        args.image_args
+        image_args
             .cache_dir
             .clone()
             .or_else(LayerCache::default_dir)
@@ -188,13 +196,17 @@ fn sbom(args: &SbomArgs) -> Result<()> {
     };
     let options = ReadOptions {
         limits: Limits {
-            max_expanded_bytes: args.image_args.max_expanded_bytes,
+            max_expanded_bytes: image_args.max_expanded_bytes,
             ..Limits::default()
         },
         cache,
         progress: bars.as_ref().map(|b| b as &dyn rensa_oci::Progress),
     };
-    let sbom = rensa_catalog::catalog(source.as_ref(), &options)?;
+    Ok(rensa_catalog::catalog(source.as_ref(), &options)?)
+}
+
+fn sbom(args: &SbomArgs) -> Result<()> {
+    let sbom = catalog_image(&args.image, &args.image_args)?;
     let mut buf = Vec::new();
     format::write(&sbom, args.format, &write_options(), &mut buf)?;
     emit(args.output.as_ref(), &buf)
@@ -203,11 +215,12 @@ fn sbom(args: &SbomArgs) -> Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Sbom(a) => sbom(a),
-        Command::Db(a) => db::run(a),
+        Command::Sbom(a) => sbom(a).map(|()| ExitCode::SUCCESS),
+        Command::Db(a) => db::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Scan(a) => scan::run(a),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("rensa: error: {e:#}");
             ExitCode::from(2)
