@@ -39,7 +39,10 @@ fn image(dir: &Path) -> String {
     format!("oci:{}:1", dir.join("img").display())
 }
 
-fn vulns(out: &Output) -> Vec<(String, String, String, Option<String>, Vec<String>)> {
+/// (package, id, status, fixed version, aliases) of one finding.
+type Row = (String, String, String, Option<String>, Vec<String>);
+
+fn vulns(out: &Output) -> Vec<Row> {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["vulnerabilities"]

@@ -77,7 +77,7 @@ use crate::{Error, Result};
 pub const FILE_NAME: &str = "rensa.db";
 
 /// The layout and record-encoding version, stored in `meta`.
-pub const FORMAT: &str = "rensa-vulndb-1";
+pub const FORMAT: &str = "rensa-vulndb-2";
 
 /// zstd level of the advisory records: small records compress well up to here, and higher levels cost
 /// import time for a percent or two.
@@ -155,26 +155,14 @@ pub fn family(ecosystem: &str) -> &str {
     ecosystem.split(':').next().unwrap_or(ecosystem)
 }
 
-/// A package name as the database stores and looks it up: PEP 503 normalized for PyPI
-/// (`Foo_Bar.baz` → `foo-bar-baz`), unchanged for every other ecosystem.
+/// A package name as the database stores and looks it up, normalized exactly as the matcher compares
+/// names: PEP 503 for PyPI (`Foo_Bar.baz` → `foo-bar-baz`), lower case for NuGet and Packagist (their
+/// names are case-insensitive), unchanged (trimmed) for every other ecosystem.
 pub fn normalize_package<'a>(ecosystem: &str, name: &'a str) -> Cow<'a, str> {
-    if family(ecosystem) != "PyPI" {
-        return Cow::Borrowed(name);
-    }
-    let mut out = String::with_capacity(name.len());
-    let mut in_run = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_run {
-                out.push('-');
-            }
-            in_run = true;
-        } else {
-            out.push(c.to_ascii_lowercase());
-            in_run = false;
-        }
-    }
-    Cow::Owned(out)
+    Cow::Owned(crate::matcher::ecosystem::normalize_advisory_name(
+        family(ecosystem),
+        name,
+    ))
 }
 
 /// The release part of an ecosystem (`Debian:12` → `12`, `Ubuntu:Pro:22.04` → `Pro:22.04`, `PyPI` → ``).

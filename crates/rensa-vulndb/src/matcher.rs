@@ -47,7 +47,7 @@
 //!
 //! Findings, not-affected entries and warnings are sorted, so the output is reproducible.
 
-mod ecosystem;
+pub(crate) mod ecosystem;
 mod range;
 
 use std::cmp::Ordering;

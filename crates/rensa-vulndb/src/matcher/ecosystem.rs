@@ -156,7 +156,7 @@ fn normalize_pypi(name: &str) -> String {
 
 /// The family of an advisory ecosystem name (`Debian:12` → `Debian`).
 pub(crate) fn family_of(ecosystem: &str) -> &str {
-    ecosystem.split(':').next().unwrap_or_default().trim()
+    crate::db::family(ecosystem).trim()
 }
 
 /// How the advisory ecosystem `entry` relates to a package whose exact ecosystem is `exact` in `family`.
