@@ -9,6 +9,7 @@ use anyhow::{Context as _, Result, anyhow};
 use clap::{Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rensa_vulndb::db::{self, Database, ImportReport, Status};
+use rensa_vulndb::update::{self, Fetch, Progress, UpdateError, UpdateOptions};
 
 /// Arguments of `rensa db`.
 #[derive(clap::Args)]
@@ -26,6 +27,9 @@ enum DbCommand {
     Status(StatusArgs),
     /// Write a consistent copy of the database to FILE, for `rensa db import FILE` elsewhere.
     Export(ExportArgs),
+    /// Download OSV's per-ecosystem all.zip archives that changed since the last update and import them
+    /// (the only command that uses the network).
+    Update(UpdateArgs),
 }
 
 #[derive(clap::Args)]
@@ -78,11 +82,25 @@ struct ExportArgs {
     dir: DbDir,
 }
 
+#[derive(clap::Args)]
+struct UpdateArgs {
+    /// Base URL of the archives, laid out as `<URL>/<Ecosystem>/all.zip` (http:// for a local mirror).
+    #[arg(long, value_name = "URL", default_value = update::DEFAULT_SOURCE)]
+    source: String,
+    /// An OSV ecosystem to update (repeatable; default: Debian, Alpine, PyPI, npm, crates.io, Go, Maven,
+    /// RubyGems, Packagist, NuGet).
+    #[arg(long = "ecosystem", value_name = "NAME")]
+    ecosystems: Vec<String>,
+    #[command(flatten)]
+    dir: DbDir,
+}
+
 /// Runs `rensa db`.
 pub fn run(args: &DbArgs) -> Result<()> {
     match &args.command {
         DbCommand::Import(a) => import(a),
         DbCommand::Status(a) => status(a),
+        DbCommand::Update(a) => update(a),
         DbCommand::Export(a) => {
             let dir = a.dir.dir()?;
             Database::open(&dir)?.export(&a.file)?;
@@ -119,6 +137,90 @@ fn import(args: &ImportArgs) -> Result<()> {
     let report =
         report.with_context(|| format!("import into {} failed; nothing was changed", dir.display()))?;
     print_import(&report, &dir);
+    Ok(())
+}
+
+fn update(args: &UpdateArgs) -> Result<()> {
+    let dir = args.dir.dir()?;
+    let mut options = UpdateOptions {
+        source: args.source.clone(),
+        ..UpdateOptions::default()
+    };
+    if !args.ecosystems.is_empty() {
+        options.ecosystems = args.ecosystems.clone();
+    }
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(ProgressStyle::with_template("{msg}").expect("valid template"));
+        bar
+    });
+    let bytes_style =
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .expect("valid template");
+    let spinner_style =
+        ProgressStyle::with_template("{spinner} {msg} {bytes} {bytes_per_sec}").expect("valid template");
+    let result = update::update(&dir, &options, &mut |event| {
+        let Some(bar) = &bar else { return };
+        match event {
+            Progress::Start { ecosystem, total } => {
+                bar.reset();
+                match total {
+                    Some(n) => {
+                        bar.set_style(bytes_style.clone());
+                        bar.set_length(n);
+                    }
+                    None => {
+                        bar.set_style(spinner_style.clone());
+                        bar.unset_length();
+                    }
+                }
+                bar.set_message(ecosystem.to_string());
+            }
+            Progress::Received { bytes, .. } => bar.set_position(bytes),
+            Progress::Imported { records } => {
+                if records == 1 {
+                    bar.reset();
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} importing: {msg} records written")
+                            .expect("valid template"),
+                    );
+                }
+                if records % 512 == 0 {
+                    bar.set_message(records.to_string());
+                }
+            }
+        }
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = result.map_err(|e| {
+        let what = if matches!(e, UpdateError::State { .. }) {
+            format!("update of {} incomplete", dir.display())
+        } else {
+            format!("update of {} failed; nothing was changed", dir.display())
+        };
+        anyhow::Error::new(e).context(what)
+    })?;
+    for e in &report.ecosystems {
+        match e.fetch {
+            Fetch::Unchanged => eprintln!("rensa: {}: unchanged since the last update", e.ecosystem),
+            Fetch::Downloaded { bytes } => eprintln!(
+                "rensa: {}: downloaded {} from {}",
+                e.ecosystem,
+                human_bytes(bytes),
+                e.url
+            ),
+        }
+    }
+    match &report.import {
+        Some(import) => print_import(import, &dir),
+        None => println!(
+            "{}: up to date ({} records)",
+            dir.join(db::FILE_NAME).display(),
+            Database::open(&dir)?.status()?.records
+        ),
+    }
     Ok(())
 }
 

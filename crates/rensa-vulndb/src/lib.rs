@@ -11,6 +11,7 @@ pub mod feed;
 pub mod matcher;
 pub mod osv;
 pub mod severity;
+pub mod update;
 pub mod version;
 
 pub use error::{Error, Result};
