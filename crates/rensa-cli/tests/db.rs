@@ -313,3 +313,181 @@ fn an_import_killed_at_any_moment_leaves_the_old_or_the_new_database() {
     }
     println!("outcomes: {outcomes:?}");
 }
+
+/// CRC-32 (IEEE), bit by bit: enough for the few kilobytes of a test archive.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A zip archive of `files`, stored without compression.
+fn stored_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in files {
+        let offset = out.len() as u32;
+        let (crc, size, name_len) = (crc32(data), data.len() as u32, name.len() as u16);
+        // Local header: signature, version, flags, method 0, time, date, crc, sizes, name, extra.
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]);
+        for v in [crc, size, size] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        // Central directory entry.
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]);
+        for v in [crc, size, size] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        central.extend_from_slice(&name_len.to_le_bytes());
+        // Extra, comment, disk, internal attributes (2 bytes each), external attributes (4).
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let (start, len) = (out.len() as u32, central.len() as u32);
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    let n = files.len() as u16;
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&start.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+/// Serves `/Go/all.zip` (with an ETag) on 127.0.0.1 for at most `requests` requests or 60 s, answering
+/// 304 to a matching If-None-Match and 404 to any other path; returns the base URL.
+fn serve_go_archive(body: Vec<u8>, requests: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut served = 0;
+        while served < requests && std::time::Instant::now() < deadline {
+            let Ok((mut stream, _)) = listener.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                continue;
+            };
+            served += 1;
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 << 10 {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let (status, body): (&str, &[u8]) = if !head.starts_with("get /go/all.zip ") {
+                ("404 Not Found", b"")
+            } else if head.contains("\r\nif-none-match: \"v1\"\r\n") {
+                ("304 Not Modified", b"")
+            } else {
+                ("200 OK", &body)
+            };
+            let reply = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+            let _ = stream.write_all(body);
+        }
+    });
+    url
+}
+
+#[test]
+fn update_downloads_then_is_up_to_date_and_a_missing_archive_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(advisories("osv/govulndb"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let url = serve_go_archive(stored_zip(&files), 3);
+    let update = |ecosystem: &str| {
+        rensa(
+            &[
+                "db",
+                "update",
+                "--db",
+                db.to_str().unwrap(),
+                "--source",
+                &url,
+                "--ecosystem",
+                ecosystem,
+            ],
+            tmp.path(),
+        )
+    };
+
+    let out = update("Go");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(&format!("{} records in", files.len())),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("Go: downloaded"),
+        "{}",
+        text(&out.stderr)
+    );
+    let before = std::fs::read(db.join("rensa.db")).unwrap();
+
+    let out = update("Go");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("up to date"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("Go: unchanged"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = update("Nonesuch");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{url}/Nonesuch/all.zip"))
+            && stderr.contains("404")
+            && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(db.join("rensa.db")).unwrap(), before);
+    let left: BTreeSet<String> = std::fs::read_dir(&db)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        BTreeSet::from(["rensa.db".to_string(), "update-state.json".to_string()])
+    );
+}
