@@ -160,7 +160,7 @@ pub enum UpdateError {
         status: u16,
     },
     /// No HTTP answer: connection, TLS or timeout, after every attempt.
-    #[error("GET {url}: {source} (after {attempts} attempts)")]
+    #[error("GET {url}: {source} (attempts: {attempts})")]
     Transport {
         /// The archive's URL.
         url: String,
@@ -171,7 +171,7 @@ pub enum UpdateError {
         source: ureq::Error,
     },
     /// The body broke off or could not be stored, after every attempt.
-    #[error("GET {url}: downloading failed: {source} (after {attempts} attempts)")]
+    #[error("GET {url}: downloading failed: {source} (attempts: {attempts})")]
     Download {
         /// The archive's URL.
         url: String,
@@ -240,12 +240,25 @@ struct State {
 }
 
 impl State {
-    /// The state in `dir`; a missing or unreadable file is an empty state (everything is downloaded).
+    /// The state in `dir`; a missing or unreadable file is an empty state (everything is downloaded),
+    /// and a validator that could not be sent as a header value is dropped.
     fn load(dir: &Path) -> State {
-        std::fs::read(dir.join(STATE_FILE))
+        let mut state: State = std::fs::read(dir.join(STATE_FILE))
             .ok()
             .and_then(|data| serde_json::from_slice(&data).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let usable = |v: &Option<String>| {
+            v.as_ref()
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| (0x20..0x7f).contains(&b)))
+                .cloned()
+        };
+        for v in state.archives.values_mut() {
+            *v = Validators {
+                etag: usable(&v.etag),
+                last_modified: usable(&v.last_modified),
+            };
+        }
+        state
     }
 
     /// Writes the state atomically (a temporary file renamed into place).
@@ -273,6 +286,7 @@ pub fn update(
         path: dir.display().to_string(),
         source,
     })?;
+    remove_abandoned(dir);
     let agent = agent(options.timeout);
     // Without a database the validators are meaningless: a 304 would leave nothing to scan.
     let mut state = if dir.join(db::FILE_NAME).exists() {
@@ -577,6 +591,30 @@ fn temp_file(dir: &Path, ecosystem: &str) -> Result<(std::fs::File, RemoveOnDrop
             source,
         })?;
     Ok((file, RemoveOnDrop(path)))
+}
+
+/// Removes the temporary files of updates whose process is gone (killed before it could clean up);
+/// where `/proc` is missing, nothing is removed.
+fn remove_abandoned(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or("");
+        if !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Removes a temporary file when dropped, unless forgotten.

@@ -478,6 +478,30 @@ fn without_a_database_the_remembered_validators_are_not_sent() {
 }
 
 #[test]
+fn temporary_files_of_a_dead_update_are_removed_and_a_damaged_state_file_is_ignored() {
+    let (server, dir) = updated_once();
+    // No process has this id (above any pid_max); a file of this process's own id is kept.
+    let dead = dir.path().join(".update-999999999-0-Go.zip");
+    std::fs::write(&dead, b"partial").unwrap();
+    std::fs::write(dir.path().join(STATE_FILE), b"{\"archives\": {\"x\": 1").unwrap();
+    let report = run(dir.path(), &options(&server, &["Go"])).unwrap();
+    // Without usable validators the archive is downloaded again; the records are unchanged.
+    assert_eq!(report.import.unwrap().paths[0].unchanged, 5);
+    assert!(server.take_log()[0].if_none_match.is_none());
+    assert_clean(dir.path());
+
+    // A validator that cannot be a header value is dropped, not sent.
+    let state = format!(
+        "{{\"archives\": {{\"{}/Go/all.zip\": {{\"etag\": \"a\\r\\nX-Evil: 1\"}}}}}}",
+        server.url()
+    );
+    std::fs::write(dir.path().join(STATE_FILE), state).unwrap();
+    run(dir.path(), &options(&server, &["Go"])).unwrap();
+    let log = server.take_log();
+    assert_eq!((log[0].status, log[0].if_none_match.is_none()), (200, true));
+}
+
+#[test]
 fn a_refused_connection_is_a_transport_error() {
     // A port that was just free: nothing listens there.
     let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
