@@ -214,7 +214,18 @@ fn update(args: &UpdateArgs) -> Result<()> {
         }
     }
     match &report.import {
-        Some(import) => print_import(import, &dir),
+        Some(import) => {
+            // The import read temporary files; show the URLs they came from instead.
+            let mut shown = import.clone();
+            let urls = report
+                .ecosystems
+                .iter()
+                .filter(|e| matches!(e.fetch, Fetch::Downloaded { .. }));
+            for (p, e) in shown.paths.iter_mut().zip(urls) {
+                p.path = PathBuf::from(&e.url);
+            }
+            print_import(&shown, &dir)
+        }
         None => println!(
             "{}: up to date ({} records)",
             dir.join(db::FILE_NAME).display(),
