@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, anyhow};
 use clap::{Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rensa_vulndb::db::{self, Database, ImportReport, Status};
-use rensa_vulndb::update::{self, Fetch, Progress, UpdateError, UpdateOptions};
+use rensa_vulndb::update::{self, Fetch, Progress, UpdateOptions};
 
 /// Arguments of `rensa db`.
 #[derive(clap::Args)]
@@ -195,7 +195,7 @@ fn update(args: &UpdateArgs) -> Result<()> {
         bar.finish_and_clear();
     }
     let report = result.map_err(|e| {
-        let what = if matches!(e, UpdateError::State { .. }) {
+        let what = if matches!(e, rensa_vulndb::Error::UpdateState { .. }) {
             format!("update of {} incomplete", dir.display())
         } else {
             format!("update of {} failed; nothing was changed", dir.display())

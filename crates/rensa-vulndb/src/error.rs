@@ -67,6 +67,63 @@ pub enum Error {
     /// An import was stopped before it finished; the database is unchanged.
     #[error("import interrupted; the database is unchanged")]
     Interrupted,
+    /// `rensa db update` options are unusable (a source that is not an HTTP(S) URL, a bad ecosystem name).
+    #[error("invalid update options: {reason}")]
+    UpdateOptions {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A download answered with a status other than 200 or 304 (after retries for `5xx`).
+    #[error("GET {url}: HTTP {status}{}", crate::update::status_hint(*status))]
+    HttpStatus {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// No HTTP answer: connection, TLS or timeout, after every attempt.
+    #[error("GET {url}: {source} (attempts: {attempts})")]
+    Transport {
+        /// The URL.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        #[source]
+        source: ureq::Error,
+    },
+    /// A download broke off or could not be stored, after every attempt.
+    #[error("GET {url}: downloading failed: {source} (attempts: {attempts})")]
+    Download {
+        /// The URL.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A downloaded archive is larger than the configured limit.
+    #[error("GET {url}: the archive is larger than the limit of {limit} bytes")]
+    DownloadTooLarge {
+        /// The URL.
+        url: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// Importing downloaded archives failed (a corrupt or truncated archive, for one); nothing changed.
+    #[error("importing the downloaded archives failed: {0}")]
+    UpdateImport(#[source] Box<Error>),
+    /// The database was updated, but the update state file could not be written: the next update
+    /// downloads everything again.
+    #[error("the database was updated, but {path} could not be written: {source}")]
+    UpdateState {
+        /// The state file.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Shorthand for results of this crate.

@@ -2,7 +2,9 @@
 //! ([`version`]), severity from CVSS v2/v3.x/v4 vectors and distribution ratings ([`severity`]), and the
 //! advisory model with importers for OSV and native distribution feeds ([`advisory`], [`osv`], [`feed`]).
 //!
-//! Matching packages from `rensa-catalog` against a local database builds on these.
+//! The local database ([`db`]: import, index lookups, status, export) holds the advisories, [`update`]
+//! downloads OSV archives into it, and the [`matcher`] turns `rensa-catalog` packages and their advisories
+//! into findings with statuses, fixed versions, merged ids and severities.
 
 pub mod advisory;
 pub mod db;

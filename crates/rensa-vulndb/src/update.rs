@@ -14,6 +14,7 @@
 //!
 //! This is the only part of rensa that reaches the network.
 
+use crate::Error;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::ops::ControlFlow;
@@ -141,79 +142,7 @@ pub struct UpdateReport {
     pub import: Option<ImportReport>,
 }
 
-/// What can go wrong in an [`update`]; in every case the database is left as it was, except
-/// [`UpdateError::State`], which happens only after a successful import.
-#[derive(Debug, thiserror::Error)]
-pub enum UpdateError {
-    /// The options are unusable (a source that is not an HTTP(S) URL, no ecosystems, a bad name).
-    #[error("invalid update options: {reason}")]
-    Options {
-        /// What is wrong.
-        reason: String,
-    },
-    /// The server answered with a status other than 200 or 304 (after retries for `5xx`).
-    #[error("GET {url}: HTTP {status}{}", status_hint(*status))]
-    Status {
-        /// The archive's URL.
-        url: String,
-        /// The status code.
-        status: u16,
-    },
-    /// No HTTP answer: connection, TLS or timeout, after every attempt.
-    #[error("GET {url}: {source} (attempts: {attempts})")]
-    Transport {
-        /// The archive's URL.
-        url: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last failure.
-        #[source]
-        source: ureq::Error,
-    },
-    /// The body broke off or could not be stored, after every attempt.
-    #[error("GET {url}: downloading failed: {source} (attempts: {attempts})")]
-    Download {
-        /// The archive's URL.
-        url: String,
-        /// Attempts made.
-        attempts: u32,
-        /// The last failure.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The archive is larger than [`UpdateOptions::max_bytes`].
-    #[error("GET {url}: the archive is larger than the limit of {limit} bytes")]
-    TooLarge {
-        /// The archive's URL.
-        url: String,
-        /// The limit.
-        limit: u64,
-    },
-    /// Creating the database directory or a temporary file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or directory.
-        path: String,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Importing the downloaded archives failed (a corrupt or truncated archive, for one).
-    #[error("importing the downloaded archives failed: {0}")]
-    Import(#[source] crate::Error),
-    /// The database was updated, but the state file could not be written: the next update downloads
-    /// everything again.
-    #[error("the database was updated, but {path} could not be written: {source}")]
-    State {
-        /// The state file.
-        path: String,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-fn status_hint(status: u16) -> &'static str {
+pub(crate) fn status_hint(status: u16) -> &'static str {
     match status {
         404 => " (no archive at this URL: is the ecosystem name spelled as OSV spells it?)",
         403 => " (access denied)",
@@ -280,9 +209,9 @@ pub fn update(
     dir: &Path,
     options: &UpdateOptions,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<UpdateReport, UpdateError> {
+) -> Result<UpdateReport, Error> {
     let base = check_options(options)?;
-    std::fs::create_dir_all(dir).map_err(|source| UpdateError::Io {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.display().to_string(),
         source,
     })?;
@@ -324,7 +253,7 @@ pub fn update(
         progress(Progress::Imported { records });
         ControlFlow::Continue(())
     })
-    .map_err(UpdateError::Import)?;
+    .map_err(|e| Error::UpdateImport(Box::new(e)))?;
     for (_, url, validators) in &downloads {
         if validators == &Validators::default() {
             state.archives.remove(url);
@@ -333,7 +262,7 @@ pub fn update(
         }
     }
     drop(downloads);
-    state.save(dir).map_err(|source| UpdateError::State {
+    state.save(dir).map_err(|source| Error::UpdateState {
         path: dir.join(STATE_FILE).display().to_string(),
         source,
     })?;
@@ -344,8 +273,8 @@ pub fn update(
 }
 
 /// The base URL without trailing slashes, after checking the options.
-fn check_options(options: &UpdateOptions) -> Result<&str, UpdateError> {
-    let bad = |reason: String| UpdateError::Options { reason };
+fn check_options(options: &UpdateOptions) -> Result<&str, Error> {
+    let bad = |reason: String| Error::UpdateOptions { reason };
     let base = options.source.trim_end_matches('/');
     let rest = base
         .strip_prefix("https://")
@@ -412,7 +341,7 @@ fn fetch(
     url: &str,
     known: &Validators,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<Option<(RemoveOnDrop, u64, Validators)>, UpdateError> {
+) -> Result<Option<(RemoveOnDrop, u64, Validators)>, Error> {
     let attempts = options.attempts.max(1);
     let mut pause = options.backoff;
     let mut attempt = 0;
@@ -424,17 +353,17 @@ fn fetch(
         };
         if attempt >= attempts {
             return Err(match failure {
-                Retry::Transport(source) => UpdateError::Transport {
+                Retry::Transport(source) => Error::Transport {
                     url: url.to_string(),
                     attempts,
                     source,
                 },
-                Retry::Body(source) => UpdateError::Download {
+                Retry::Body(source) => Error::Download {
                     url: url.to_string(),
                     attempts,
                     source,
                 },
-                Retry::Status(status) => UpdateError::Status {
+                Retry::Status(status) => Error::HttpStatus {
                     url: url.to_string(),
                     status,
                 },
@@ -455,7 +384,7 @@ fn attempt_fetch(
     url: &str,
     known: &Validators,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<Result<Option<(RemoveOnDrop, u64, Validators)>, Retry>, UpdateError> {
+) -> Result<Result<Option<(RemoveOnDrop, u64, Validators)>, Retry>, Error> {
     let mut request = agent.get(url);
     if let Some(etag) = &known.etag {
         request = request.header("If-None-Match", etag);
@@ -467,7 +396,7 @@ fn attempt_fetch(
         Ok(r) => r,
         Err(e) if retryable(&e) => return Ok(Err(Retry::Transport(e))),
         Err(source) => {
-            return Err(UpdateError::Transport {
+            return Err(Error::Transport {
                 url: url.to_string(),
                 attempts: 1,
                 source,
@@ -482,7 +411,7 @@ fn attempt_fetch(
         return Ok(Err(Retry::Status(status.as_u16())));
     }
     if status != StatusCode::OK {
-        return Err(UpdateError::Status {
+        return Err(Error::HttpStatus {
             url: url.to_string(),
             status: status.as_u16(),
         });
@@ -501,7 +430,7 @@ fn attempt_fetch(
     };
     let total = response.body().content_length();
     if total.is_some_and(|n| n > options.max_bytes) {
-        return Err(UpdateError::TooLarge {
+        return Err(Error::DownloadTooLarge {
             url: url.to_string(),
             limit: options.max_bytes,
         });
@@ -522,12 +451,12 @@ fn attempt_fetch(
         };
         received += n as u64;
         if received > options.max_bytes {
-            return Err(UpdateError::TooLarge {
+            return Err(Error::DownloadTooLarge {
                 url: url.to_string(),
                 limit: options.max_bytes,
             });
         }
-        out.write_all(&buf[..n]).map_err(|source| UpdateError::Io {
+        out.write_all(&buf[..n]).map_err(|source| Error::Io {
             path: guard.0.display().to_string(),
             source,
         })?;
@@ -540,7 +469,7 @@ fn attempt_fetch(
             });
         }
     }
-    out.flush().map_err(|source| UpdateError::Io {
+    out.flush().map_err(|source| Error::Io {
         path: guard.0.display().to_string(),
         source,
     })?;
@@ -565,7 +494,7 @@ fn retryable(e: &ureq::Error) -> bool {
 }
 
 /// A new temporary `.zip` file in `dir` (the extension is how the import recognizes an OSV archive).
-fn temp_file(dir: &Path, ecosystem: &str) -> Result<(std::fs::File, RemoveOnDrop), UpdateError> {
+fn temp_file(dir: &Path, ecosystem: &str) -> Result<(std::fs::File, RemoveOnDrop), Error> {
     static SERIAL: AtomicUsize = AtomicUsize::new(0);
     let safe: String = ecosystem
         .chars()
@@ -586,7 +515,7 @@ fn temp_file(dir: &Path, ecosystem: &str) -> Result<(std::fs::File, RemoveOnDrop
         .write(true)
         .create_new(true)
         .open(&path)
-        .map_err(|source| UpdateError::Io {
+        .map_err(|source| Error::Io {
             path: path.display().to_string(),
             source,
         })?;

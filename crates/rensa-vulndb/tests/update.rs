@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use rensa_vulndb::Error;
 use rensa_vulndb::db::{Database, FILE_NAME};
-use rensa_vulndb::update::{Fetch, STATE_FILE, UpdateError, UpdateOptions, UpdateReport, update};
+use rensa_vulndb::update::{Fetch, STATE_FILE, UpdateOptions, UpdateReport, update};
 
 fn shared(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -260,7 +261,7 @@ fn options(server: &Server, ecosystems: &[&str]) -> UpdateOptions {
     }
 }
 
-fn run(dir: &Path, options: &UpdateOptions) -> Result<UpdateReport, UpdateError> {
+fn run(dir: &Path, options: &UpdateOptions) -> Result<UpdateReport, Error> {
     update(dir, options, &mut |_| {})
 }
 
@@ -396,7 +397,7 @@ fn server_errors_are_retried() {
     server.fail_next(&[503, 503, 503]);
     let before = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
     let err = run(dir.path(), &options(&server, &["Go"])).unwrap_err();
-    assert!(matches!(err, UpdateError::Status { status: 503, .. }), "{err}");
+    assert!(matches!(err, Error::HttpStatus { status: 503, .. }), "{err}");
     assert_eq!(server.take_log().len(), 3);
     assert_eq!(std::fs::read(dir.path().join(FILE_NAME)).unwrap(), before);
 }
@@ -412,7 +413,7 @@ fn not_found_is_not_retried_names_the_url_and_changes_nothing() {
     let message = err.to_string();
     let url = format!("{}/Nonesuch/all.zip", server.url());
     assert!(message.contains(&url) && message.contains("404"), "{message}");
-    assert!(matches!(err, UpdateError::Status { status: 404, .. }));
+    assert!(matches!(err, Error::HttpStatus { status: 404, .. }));
     let log = server.take_log();
     assert_eq!(log.iter().map(|s| s.status).collect::<Vec<_>>(), [200, 404]);
     assert_eq!(std::fs::read(dir.path().join(FILE_NAME)).unwrap(), db_before);
@@ -428,7 +429,7 @@ fn a_truncated_archive_fails_and_leaves_the_database_byte_identical() {
     let whole = archive(&go_records(0, 8));
     server.put("Go", whole[..whole.len() / 2].to_vec(), "\"go-cut\"", DATE2);
     let err = run(dir.path(), &options(&server, &["PyPI", "Go"])).unwrap_err();
-    assert!(matches!(err, UpdateError::Import(_)), "{err}");
+    assert!(matches!(err, Error::UpdateImport(_)), "{err}");
     assert!(err.to_string().contains("zip"), "{err}");
     assert_eq!(std::fs::read(dir.path().join(FILE_NAME)).unwrap(), db_before);
     assert_eq!(std::fs::read(dir.path().join(STATE_FILE)).unwrap(), state_before);
@@ -443,7 +444,7 @@ fn a_truncated_archive_fails_and_leaves_the_database_byte_identical() {
         DATE2,
     );
     let err = run(dir.path(), &options(&server, &["Go"])).unwrap_err();
-    assert!(matches!(err, UpdateError::Import(_)), "{err}");
+    assert!(matches!(err, Error::UpdateImport(_)), "{err}");
     assert_eq!(std::fs::read(dir.path().join(FILE_NAME)).unwrap(), db_before);
     assert_clean(dir.path());
 }
@@ -458,7 +459,7 @@ fn an_archive_over_the_size_limit_is_refused() {
         ..options(&server, &["Go"])
     };
     let err = run(dir.path(), &opts).unwrap_err();
-    assert!(matches!(err, UpdateError::TooLarge { limit: 100, .. }), "{err}");
+    assert!(matches!(err, Error::DownloadTooLarge { limit: 100, .. }), "{err}");
     assert_eq!(std::fs::read(dir.path().join(FILE_NAME)).unwrap(), db_before);
     assert_clean(dir.path());
 }
@@ -514,7 +515,7 @@ fn a_refused_connection_is_a_transport_error() {
         ..UpdateOptions::default()
     };
     let err = run(dir.path(), &opts).unwrap_err();
-    assert!(matches!(err, UpdateError::Transport { attempts: 3, .. }), "{err}");
+    assert!(matches!(err, Error::Transport { attempts: 3, .. }), "{err}");
     assert!(
         err.to_string().contains(&format!("http://{addr}/Go/all.zip")),
         "{err}"
