@@ -406,6 +406,17 @@ pub fn import_with(
     paths: &[PathBuf],
     progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
 ) -> Result<ImportReport> {
+    import_labeled(dir, paths, &[], progress)
+}
+
+/// [`import_with`] where `origins[i]` (when given) is what `db status` records as the origin of
+/// `paths[i]` instead of the file's path: the URL an archive was downloaded from, for example.
+pub fn import_labeled(
+    dir: &Path,
+    paths: &[PathBuf],
+    origins: &[String],
+    progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
+) -> Result<ImportReport> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: display(dir),
         source,
@@ -434,7 +445,7 @@ pub fn import_with(
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| sql(&target, e))?;
-        let report = write_all(&tx, &target, paths, progress)?;
+        let report = write_all(&tx, &target, paths, origins, progress)?;
         tx.commit().map_err(|e| sql(&target, e))?;
         report
     };
@@ -470,6 +481,7 @@ fn write_all(
     tx: &Transaction<'_>,
     db: &Path,
     paths: &[PathBuf],
+    origins: &[String],
     progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
 ) -> Result<ImportReport> {
     tx.execute_batch(SCHEMA).map_err(|e| sql(db, e))?;
@@ -484,7 +496,7 @@ fn write_all(
     // Per source touched: (imported_at, origin).
     let mut touched: BTreeMap<String, (String, String)> = BTreeMap::new();
     let decoder = Decoder::default();
-    for path in paths {
+    for (i, path) in paths.iter().enumerate() {
         let (batch, sources) = if is_sqlite(path) {
             read_database(path)?
         } else {
@@ -544,7 +556,10 @@ fn write_all(
             };
             carried.insert(name, best);
         }
-        let here = display(&std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()));
+        let here = match origins.get(i) {
+            Some(origin) => origin.clone(),
+            None => display(&std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())),
+        };
         for a in &batch.advisories {
             if let Some(best) = carried.get(&a.source) {
                 // A source imported directly in this same run keeps this run's time.

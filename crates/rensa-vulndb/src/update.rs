@@ -249,7 +249,8 @@ pub fn update(
         });
     }
     let paths: Vec<PathBuf> = downloads.iter().map(|(f, _, _)| f.0.clone()).collect();
-    let import = db::import_with(dir, &paths, &mut |records| {
+    let origins: Vec<String> = downloads.iter().map(|(_, url, _)| url.clone()).collect();
+    let import = db::import_labeled(dir, &paths, &origins, &mut |records| {
         progress(Progress::Imported { records });
         ControlFlow::Continue(())
     })

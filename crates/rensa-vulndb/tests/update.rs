@@ -325,6 +325,18 @@ fn first_update_imports_then_conditional_requests_get_304_and_a_changed_archive_
     );
     assert_eq!(records(dir.path()), 9);
     let db = Database::open(dir.path()).unwrap();
+    // `db status` names where the records came from: the archives' URLs, not the temporary downloads.
+    let origins: Vec<String> = db
+        .status()
+        .unwrap()
+        .sources
+        .into_iter()
+        .map(|s| s.origin)
+        .collect();
+    assert_eq!(
+        origins,
+        [format!("{0}/Go/all.zip, {0}/PyPI/all.zip", server.url())]
+    );
     assert_eq!(
         db.by_id("GO-2020-0001").unwrap().len(),
         1,
