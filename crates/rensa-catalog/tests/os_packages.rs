@@ -10,50 +10,22 @@ use rensa_catalog::detector::dpkg::Dpkg;
 use rensa_catalog::detector::rpm::{Rpm, ndb};
 use rensa_catalog::{Context, Detector, Distro, Error, Package};
 use rensa_oci::walk::Entry;
-use rensa_oci::{EntryKind, FileTree, LayerIndex};
+use rensa_oci::{FileTree, LayerIndex};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn file(path: &str, content: impl AsRef<[u8]>) -> Entry {
-    let content = content.as_ref().to_vec();
-    Entry {
-        path: path.into(),
-        kind: EntryKind::File,
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        size: content.len() as u64,
-        content: Some(content),
-        inspected: vec![],
-    }
+    Entry::file(path, content)
 }
 
 fn dir(path: &str) -> Entry {
-    Entry {
-        path: path.into(),
-        kind: EntryKind::Dir,
-        mode: 0o755,
-        uid: 0,
-        gid: 0,
-        size: 0,
-        content: None,
-        inspected: vec![],
-    }
+    Entry::dir(path)
 }
 
 fn link(path: &str, target: &str) -> Entry {
-    Entry {
-        path: path.into(),
-        kind: EntryKind::Symlink(target.into()),
-        mode: 0o777,
-        uid: 0,
-        gid: 0,
-        size: 0,
-        content: None,
-        inspected: vec![],
-    }
+    Entry::symlink(path, target)
 }
 
 fn layer(entries: Vec<Entry>) -> LayerIndex {

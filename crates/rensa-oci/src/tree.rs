@@ -257,40 +257,13 @@ mod tests {
     use crate::walk::Entry;
 
     fn file(path: &str, content: &str) -> Entry {
-        Entry {
-            path: path.into(),
-            kind: EntryKind::File,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            size: content.len() as u64,
-            content: Some(content.as_bytes().to_vec()),
-            inspected: vec![],
-        }
+        Entry::file(path, content)
     }
     fn dir(path: &str) -> Entry {
-        Entry {
-            path: path.into(),
-            kind: EntryKind::Dir,
-            mode: 0o755,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            content: None,
-            inspected: vec![],
-        }
+        Entry::dir(path)
     }
     fn link(path: &str, target: &str) -> Entry {
-        Entry {
-            path: path.into(),
-            kind: EntryKind::Symlink(target.into()),
-            mode: 0o777,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            content: None,
-            inspected: vec![],
-        }
+        Entry::symlink(path, target)
     }
 
     #[test]

@@ -97,6 +97,37 @@ pub struct Entry {
     pub inspected: Vec<(String, Vec<u8>)>,
 }
 
+impl Entry {
+    fn new(path: &str, kind: EntryKind, mode: u32, content: Option<Vec<u8>>) -> Self {
+        let size = content.as_ref().map_or(0, |c| c.len() as u64);
+        Entry {
+            path: path.to_string(),
+            kind,
+            mode,
+            uid: 0,
+            gid: 0,
+            size,
+            content,
+            inspected: Vec::new(),
+        }
+    }
+
+    /// A root-owned regular file (mode 0644) whose content was kept, as a walk records it.
+    pub fn file(path: &str, content: impl AsRef<[u8]>) -> Self {
+        Entry::new(path, EntryKind::File, 0o644, Some(content.as_ref().to_vec()))
+    }
+
+    /// A root-owned directory (mode 0755).
+    pub fn dir(path: &str) -> Self {
+        Entry::new(path, EntryKind::Dir, 0o755, None)
+    }
+
+    /// A symbolic link to `target` (as stored, relative or absolute).
+    pub fn symlink(path: &str, target: &str) -> Self {
+        Entry::new(path, EntryKind::Symlink(target.to_string()), 0o777, None)
+    }
+}
+
 /// Everything a walk learned about one layer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerIndex {
