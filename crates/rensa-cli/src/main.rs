@@ -1,6 +1,7 @@
 //! The `rensa` command-line tool: argument parsing and presentation only.
 
 mod db;
+mod report;
 mod scan;
 
 use std::io::{IsTerminal, Write};

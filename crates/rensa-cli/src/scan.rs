@@ -1,19 +1,17 @@
 //! `rensa scan`: catalog an image (or read an SBOM), look its packages up in the local vulnerability
 //! database, and report the findings.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
-use clap::ValueEnum;
-use rensa_catalog::{Ecosystem, Sbom};
-use rensa_vulndb::advisory::{Advisory, Status};
+use rensa_vulndb::advisory::Status;
 use rensa_vulndb::db::{self, Database};
 use rensa_vulndb::matcher::{self, Finding, MatchSet};
 use rensa_vulndb::severity::Rating;
 
 use crate::ImageArgs;
+use crate::report::{self, Report, ReportFormat};
 
 /// Arguments of `rensa scan`.
 #[derive(clap::Args)]
@@ -33,8 +31,8 @@ pub struct ScanArgs {
     #[arg(long)]
     ignore_unfixed: bool,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = ScanFormat::Table)]
-    format: ScanFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -48,133 +46,9 @@ pub struct ScanArgs {
     image_args: ImageArgs,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ScanFormat {
-    Table,
-    Json,
-}
-
-/// Every advisory the database holds for the packages (by ecosystem and each name they may be filed under).
-fn advisories_for(db: &Database, sbom: &Sbom) -> Result<Vec<Advisory>> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for pkg in &sbom.packages {
-        let Some((exact, _family)) = matcher::osv_ecosystem(pkg, sbom.distro.as_ref()) else {
-            continue;
-        };
-        let mut names = vec![matcher::lookup_name(pkg)];
-        if pkg.ecosystem == Ecosystem::Rpm {
-            names.push(pkg.name.clone());
-            names.extend(pkg.source_name.clone());
-        }
-        names.sort();
-        names.dedup();
-        for name in names {
-            for adv in db.lookup(&exact, &name)? {
-                if seen.insert(adv.key()) {
-                    out.push(adv);
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn keep(f: &Finding, args: &ScanArgs) -> bool {
     (args.severity.is_empty() || args.severity.contains(&f.severity))
         && !(args.ignore_unfixed && f.status != Status::Fixed)
-}
-
-fn table(sbom: &Sbom, set: &MatchSet, findings: &[&Finding], notes: &[String]) -> String {
-    let mut out = format!("{}\n", sbom.image.name);
-    if let Some(d) = &sbom.distro {
-        out.push_str(&format!(
-            "OS: {}\n",
-            d.pretty_name.clone().unwrap_or_else(|| d.purl_qualifier())
-        ));
-    }
-    let mut by_severity = std::collections::BTreeMap::new();
-    for f in findings {
-        *by_severity.entry(f.severity).or_insert(0usize) += 1;
-    }
-    let counts: Vec<String> = by_severity
-        .iter()
-        .rev()
-        .map(|(r, n)| format!("{r}: {n}"))
-        .collect();
-    out.push_str(&format!(
-        "{} packages, {} vulnerabilities{}\n\n",
-        sbom.packages.len(),
-        findings.len(),
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.join(", "))
-        }
-    ));
-    let header = [
-        "PACKAGE",
-        "VERSION",
-        "VULNERABILITY",
-        "SEVERITY",
-        "STATUS",
-        "FIXED IN",
-        "VECTOR",
-    ];
-    let rows: Vec<[String; 7]> = findings
-        .iter()
-        .map(|f| {
-            let status = match f.status {
-                Status::Fixed => "fixed",
-                Status::Unfixed => "unfixed",
-                Status::WillNotFix => "will-not-fix",
-                Status::NotAffected => "not-affected",
-            };
-            let vector = match (f.attack_vector, f.attack_complexity) {
-                (Some(v), Some(c)) => format!("{}/{}", v.as_str(), c.as_str()),
-                _ => String::new(),
-            };
-            [
-                f.package.name.clone(),
-                f.package.version.clone(),
-                f.id.clone(),
-                f.severity.to_string(),
-                status.to_string(),
-                f.fixed_version.clone().unwrap_or_default(),
-                vector,
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        format!("{}\n", padded.join("  ").trim_end())
-    };
-    if !rows.is_empty() {
-        out.push_str(&line(header.to_vec()));
-        for r in &rows {
-            out.push_str(&line(r.iter().map(String::as_str).collect()));
-        }
-    }
-    if !set.not_affected.is_empty() {
-        out.push_str(&format!(
-            "\n{} vulnerabilities the distribution declares not to affect these packages\n",
-            set.not_affected.len()
-        ));
-    }
-    for n in notes {
-        out.push_str(&format!("warning: {n}\n"));
-    }
-    out
 }
 
 /// Runs `rensa scan`.
@@ -207,7 +81,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                     age / 86_400
                 ));
             }
-            let advisories = advisories_for(&db, &sbom)?;
+            let advisories = db.advisories_for(&sbom.packages, sbom.distro.as_ref())?;
             matcher::match_packages(&sbom.packages, sbom.distro.as_ref(), &advisories)
         }
         Err(rensa_vulndb::Error::NoDatabase { .. }) => {
@@ -223,29 +97,26 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         Some(a) => format!("{} ({a}): {}", w.package, w.message),
         None => format!("{}: {}", w.package, w.message),
     }));
-    let findings: Vec<&Finding> = set.findings.iter().filter(|f| keep(f, args)).collect();
-    let data = match args.format {
-        ScanFormat::Table => table(&sbom, &set, &findings, &notes).into_bytes(),
-        ScanFormat::Json => {
-            let doc = serde_json::json!({
-                "artifact": sbom.image,
-                "os": sbom.distro,
-                "packages": sbom.packages,
-                "vulnerabilities": findings,
-                "not_affected": set.not_affected,
-                "warnings": notes,
-            });
-            let mut v = serde_json::to_vec_pretty(&doc)?;
-            v.push(b'\n');
-            v
-        }
+    let MatchSet {
+        findings,
+        not_affected,
+        ..
+    } = set;
+    let report = Report {
+        sbom,
+        vulnerabilities: findings.into_iter().filter(|f| keep(f, args)).collect(),
+        not_affected,
+        suppressed: Vec::new(),
+        warnings: notes,
     };
+    let data = report::render(&report, args.format)?;
     crate::emit(args.output.as_ref(), &data)?;
-    if matches!(args.format, ScanFormat::Json) {
-        for n in &notes {
+    if !matches!(args.format, ReportFormat::Table) {
+        for n in &report.warnings {
             eprintln!("rensa: warning: {n}");
         }
     }
+    let findings = &report.vulnerabilities;
     Ok(if !findings.is_empty() && args.exit_code != 0 {
         ExitCode::from(args.exit_code)
     } else {

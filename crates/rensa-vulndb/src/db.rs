@@ -259,6 +259,39 @@ impl Database {
         self.decode_rows(rows)
     }
 
+    /// Every advisory the database holds for `packages` (each looked up by its OSV ecosystem, scoped to
+    /// `distro`, under every name it may be filed under: the source package for distro packages, and
+    /// for rpm also the binary name), each once, in lookup order. Packages of ecosystems without
+    /// advisories are skipped. This is what [`crate::matcher::match_packages`] needs for a scan.
+    pub fn advisories_for(
+        &self,
+        packages: &[rensa_catalog::Package],
+        distro: Option<&rensa_catalog::Distro>,
+    ) -> Result<Vec<Advisory>> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for pkg in packages {
+            let Some((exact, _family)) = crate::matcher::osv_ecosystem(pkg, distro) else {
+                continue;
+            };
+            let mut names = vec![crate::matcher::lookup_name(pkg)];
+            if pkg.ecosystem == rensa_catalog::Ecosystem::Rpm {
+                names.push(pkg.name.clone());
+                names.extend(pkg.source_name.clone());
+            }
+            names.sort();
+            names.dedup();
+            for name in names {
+                for adv in self.lookup(&exact, &name)? {
+                    if seen.insert(adv.key()) {
+                        out.push(adv);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every advisory whose id or one of whose aliases is `id`, sorted by key.
     pub fn by_id(&self, id: &str) -> Result<Vec<Advisory>> {
         let mut stmt = self

@@ -13,6 +13,7 @@ pub mod feed;
 pub mod matcher;
 pub mod osv;
 pub mod severity;
+pub mod suppress;
 pub mod update;
 pub mod version;
 
