@@ -1,0 +1,1 @@
+//! password checks (being written).

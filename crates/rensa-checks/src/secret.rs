@@ -1,0 +1,1 @@
+//! secret checks (being written).
