@@ -3,6 +3,8 @@
 #   layer 0: everything in debian-mini-rootfs/layer1/
 #   layer 1: debian-mini-rootfs/layer2/ copied on top, and the paths listed in layer2.delete removed
 #            (umoci records each removal as a `.wh.NAME` whiteout)
+#   layer 2: debian-mini-rootfs/layer3/ copied on top (pip-installed dist-info of a small web application
+#            and a Rust service's Cargo.lock, from debian-mini-rootfs/collect-layer3.sh)
 # The committed layout was made by this script; re-running it replaces the layout (umoci's gzip output is
 # not guaranteed to be byte-identical across versions, so digests may change). Needs umoci (apt-get install umoci).
 set -euo pipefail
@@ -47,6 +49,10 @@ done < "$SRC/layer2.delete"
 find "$bundle/rootfs" -exec touch -h -d "@$EPOCH" {} +
 umoci repack --refresh-bundle --image "$layout:latest" --history.created "$DATE" --history.author "rensa examples" \
   --history.created_by "apt-get install ca-certificates && pip uninstall six" "$bundle"
+
+stage "$SRC/layer3"
+umoci repack --refresh-bundle --image "$layout:latest" --history.created "$DATE" --history.author "rensa examples" \
+  --history.created_by "pip install flask==2.2.2 werkzeug==2.2.2 requests==2.25.0 urllib3==1.26.4 numexpr==2.8.4; /srv/worker (cargo, smallvec 1.6.0)" "$bundle"
 
 umoci gc --layout "$layout"
 rm -rf "$OUT"
