@@ -47,7 +47,7 @@ impl Interest for CatalogInterest<'_> {
         let mut want = Want::Skip;
         for d in self.detectors {
             match d.want(path, size, mode) {
-                Want::Content => return Want::Content,
+                Want::Content | Want::Both => return Want::Content,
                 Want::Inspect => want = Want::Inspect,
                 Want::Skip => {}
             }

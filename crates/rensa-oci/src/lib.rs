@@ -36,8 +36,8 @@ pub use error::{Error, Result};
 pub use image::{Image, ImageSource, Layer, LayerData, Platform, SourceKind};
 pub use reference::{ImageRef, RegistryRef};
 pub use source::{OpenOptions, RegistryOptions, open};
-pub use tree::{FileTree, Node};
-pub use walk::{Budget, EntryKind, Interest, LayerIndex, Limits, Want};
+pub use tree::{FileTree, Node, Removed};
+pub use walk::{Budget, Combined, EntryKind, Interest, LayerIndex, Limits, Want};
 
 /// Receives progress while layers are read.
 pub trait Progress: Sync {

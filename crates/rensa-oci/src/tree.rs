@@ -31,11 +31,25 @@ pub struct Node {
     pub history: Vec<(usize, Vec<u8>)>,
 }
 
+/// The inspection records of a file that a later layer overwrote or deleted. The file is gone from the
+/// merged filesystem but its bytes are still in the image (anyone with the image can read its layers), so
+/// scanners that look for secrets or malware report it too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    /// The path it had.
+    pub path: String,
+    /// The layer that wrote it.
+    pub layer: usize,
+    /// Its inspection records.
+    pub inspected: Vec<(String, Vec<u8>)>,
+}
+
 /// The merged filesystem: every path of the final image, with content for the files that were kept.
 #[derive(Debug, Clone, Default)]
 pub struct FileTree {
     nodes: BTreeMap<String, Node>,
     warnings: Vec<String>,
+    removed: Vec<Removed>,
 }
 
 fn child_prefix(dir: &str) -> String {
@@ -66,8 +80,21 @@ impl FileTree {
             .map(|(k, _)| k.clone())
             .collect();
         for k in keys {
-            self.nodes.remove(&k);
+            self.remove(&k);
         }
+    }
+
+    /// Removes one path, keeping its inspection records in [`FileTree::removed`].
+    fn remove(&mut self, path: &str) -> Option<Node> {
+        let mut node = self.nodes.remove(path)?;
+        if !node.inspected.is_empty() && node.kind == EntryKind::File {
+            self.removed.push(Removed {
+                path: path.to_string(),
+                layer: node.layer,
+                inspected: std::mem::take(&mut node.inspected),
+            });
+        }
+        Some(node)
     }
 
     fn apply(&mut self, layer: usize, index: LayerIndex) {
@@ -75,7 +102,7 @@ impl FileTree {
             self.remove_below(dir);
         }
         for path in &index.whiteouts {
-            self.nodes.remove(path);
+            self.remove(path);
             self.remove_below(path);
         }
         self.warnings.extend(index.warnings);
@@ -124,11 +151,23 @@ impl FileTree {
                     if let Some(c) = old.content.take() {
                         node.history.push((old.layer, c));
                     }
+                    if !old.inspected.is_empty() && old.kind == EntryKind::File {
+                        self.removed.push(Removed {
+                            path: entry.path.clone(),
+                            layer: old.layer,
+                            inspected: std::mem::take(&mut old.inspected),
+                        });
+                    }
                 }
                 None => {}
             }
             self.nodes.insert(entry.path, node);
         }
+    }
+
+    /// Inspection records of files that a later layer overwrote or deleted, in the order they went.
+    pub fn removed(&self) -> &[Removed] {
+        &self.removed
     }
 
     /// The node at `path` exactly (no link is followed).
@@ -264,6 +303,49 @@ mod tests {
     }
     fn link(path: &str, target: &str) -> Entry {
         Entry::symlink(path, target)
+    }
+
+    fn inspected(path: &str, record: &str) -> Entry {
+        let mut e = Entry::file(path, "");
+        e.content = None;
+        e.inspected = vec![("check".into(), record.as_bytes().to_vec())];
+        e
+    }
+
+    #[test]
+    fn inspection_records_of_overwritten_and_deleted_files_are_kept() {
+        let l0 = LayerIndex {
+            entries: vec![
+                dir("/app"),
+                inspected("/app/key", "secret-0"),
+                inspected("/app/env", "env-0"),
+                dir("/app/sub"),
+                inspected("/app/sub/x", "x-0"),
+                file("/app/plain", "no records"),
+            ],
+            ..Default::default()
+        };
+        let l1 = LayerIndex {
+            entries: vec![inspected("/app/env", "env-1"), dir("/app/sub")],
+            whiteouts: vec!["/app/key".into(), "/app/plain".into()],
+            opaque_dirs: vec!["/app/sub".into()],
+            ..Default::default()
+        };
+        let tree = FileTree::from_layers(vec![l0, l1]);
+        let removed: Vec<(&str, usize, &[u8])> = tree
+            .removed()
+            .iter()
+            .map(|r| (r.path.as_str(), r.layer, r.inspected[0].1.as_slice()))
+            .collect();
+        assert_eq!(
+            removed,
+            [
+                ("/app/sub/x", 0, b"x-0".as_slice()),
+                ("/app/key", 0, b"secret-0".as_slice()),
+                ("/app/env", 0, b"env-0".as_slice()),
+            ]
+        );
+        assert_eq!(tree.get("/app/env").unwrap().inspected[0].1, b"env-1");
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum Want {
     Content,
     /// Read the content and hand it to [`Interest::inspect`]; keep only what that returns.
     Inspect,
+    /// Keep the whole content and also hand it to [`Interest::inspect`] (the head check
+    /// [`Interest::accept`] decides only whether `inspect` is called).
+    Both,
 }
 
 /// Decides which files' contents a walk keeps. Implemented by the package catalog (and later scanners).
@@ -59,6 +62,59 @@ pub trait Interest: Sync {
     }
     /// A string that changes whenever `want`/`inspect` change behaviour; part of the layer-cache key.
     fn cache_key(&self) -> String;
+}
+
+/// Two interests served by one walk (the package catalog and the image checks, say): a file is read when
+/// either wants it, its content is kept when either wants it kept, and each interest's
+/// [`Interest::inspect`] runs on the files it asked to inspect (and accepted). Records of both are kept
+/// in one list, so the two must use distinct record keys.
+pub struct Combined<'a> {
+    /// The first interest.
+    pub first: &'a dyn Interest,
+    /// The second interest.
+    pub second: &'a dyn Interest,
+}
+
+fn inspects(w: Want) -> bool {
+    matches!(w, Want::Inspect | Want::Both)
+}
+
+impl Interest for Combined<'_> {
+    fn want(&self, path: &str, size: u64, mode: u32) -> Want {
+        let (a, b) = (
+            self.first.want(path, size, mode),
+            self.second.want(path, size, mode),
+        );
+        let keep = matches!(a, Want::Content | Want::Both) || matches!(b, Want::Content | Want::Both);
+        match (keep, inspects(a) || inspects(b)) {
+            (true, true) => Want::Both,
+            (true, false) => Want::Content,
+            (false, true) => Want::Inspect,
+            (false, false) => Want::Skip,
+        }
+    }
+
+    fn accept(&self, path: &str, head: &[u8]) -> bool {
+        self.first.accept(path, head) || self.second.accept(path, head)
+    }
+
+    fn inspect(&self, path: &str, data: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let head = &data[..data.len().min(4096)];
+        let mut out = Vec::new();
+        for side in [self.first, self.second] {
+            // `want` is asked again (it is cheap and pure) so that each side only inspects the files it asked
+            // for. The mode is not known here; 0o755 is assumed, as the catalog's own interest does, so a
+            // side that wants executables sees every candidate and its `accept` (on the content) decides.
+            if inspects(side.want(path, data.len() as u64, 0o755)) && side.accept(path, head) {
+                out.extend(side.inspect(path, data));
+            }
+        }
+        out
+    }
+
+    fn cache_key(&self) -> String {
+        format!("{}+{}", self.first.cache_key(), self.second.cache_key())
+    }
 }
 
 /// The kind of a layer entry.
@@ -512,6 +568,14 @@ pub fn index_tar(
                     entry.read_to_end(&mut buf).map_err(|e| entry_error(ctx, e))?;
                     content = Some(buf);
                 }
+                Want::Both => {
+                    let mut buf = Vec::with_capacity(size as usize);
+                    entry.read_to_end(&mut buf).map_err(|e| entry_error(ctx, e))?;
+                    if interest.accept(&path, &buf[..buf.len().min(4096)]) {
+                        inspected = interest.inspect(&path, &buf);
+                    }
+                    content = Some(buf);
+                }
                 Want::Inspect => {
                     let head_len = size.min(4096) as usize;
                     let mut buf = vec![0u8; head_len];
@@ -589,10 +653,13 @@ pub fn index_directory(root: &Path, interest: &dyn Interest, ctx: &WalkContext<'
                         });
                     }
                     match std::fs::read(&full) {
-                        Ok(data) if want == Want::Content => content = Some(data),
                         Ok(data) => {
-                            if interest.accept(&path, &data[..data.len().min(4096)]) {
+                            if want != Want::Content && interest.accept(&path, &data[..data.len().min(4096)])
+                            {
                                 inspected = interest.inspect(&path, &data);
+                            }
+                            if want != Want::Inspect {
+                                content = Some(data);
                             }
                         }
                         // Unreadable files (permissions) are recorded without content.
@@ -618,6 +685,98 @@ pub fn index_directory(root: &Path, interest: &dyn Interest, ctx: &WalkContext<'
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keeps `/etc/*` and inspects `*.txt` (recording the length), as two independent interests would.
+    struct Keep;
+    struct Count;
+    impl Interest for Keep {
+        fn want(&self, path: &str, _: u64, _: u32) -> Want {
+            if path.starts_with("/etc/") {
+                Want::Content
+            } else {
+                Want::Skip
+            }
+        }
+        fn cache_key(&self) -> String {
+            "keep".into()
+        }
+    }
+    impl Interest for Count {
+        fn want(&self, path: &str, _: u64, _: u32) -> Want {
+            if path.ends_with(".txt") {
+                Want::Inspect
+            } else {
+                Want::Skip
+            }
+        }
+        fn accept(&self, _: &str, head: &[u8]) -> bool {
+            !head.starts_with(b"skip")
+        }
+        fn inspect(&self, _: &str, data: &[u8]) -> Vec<(String, Vec<u8>)> {
+            vec![("count".into(), data.len().to_string().into_bytes())]
+        }
+        fn cache_key(&self) -> String {
+            "count".into()
+        }
+    }
+
+    #[test]
+    fn combined_interests_share_one_walk() {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, data) in [
+            ("etc/a.txt", "kept and counted"),
+            ("etc/b", "kept"),
+            ("srv/c.txt", "counted"),
+            ("srv/d.txt", "skip me"),
+            ("srv/e", "neither"),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            builder.append_data(&mut h, name, data.as_bytes()).unwrap();
+        }
+        let bytes = builder.into_inner().unwrap();
+        let budget = Budget::default();
+        let ctx = WalkContext {
+            location: "test",
+            layer: "0".into(),
+            limits: Limits::default(),
+            budget: &budget,
+            progress: None,
+        };
+        let both = Combined {
+            first: &Keep,
+            second: &Count,
+        };
+        assert_eq!(both.cache_key(), "keep+count");
+        let idx = index_stream(Box::new(std::io::Cursor::new(bytes)), &both, &ctx).unwrap();
+        let got: Vec<(&str, Option<&[u8]>, Vec<&[u8]>)> = idx
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.path.as_str(),
+                    e.content.as_deref(),
+                    e.inspected.iter().map(|(_, v)| v.as_slice()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "/etc/a.txt",
+                    Some(b"kept and counted".as_slice()),
+                    vec![b"16".as_slice()]
+                ),
+                ("/etc/b", Some(b"kept".as_slice()), vec![]),
+                ("/srv/c.txt", None, vec![b"7".as_slice()]),
+                ("/srv/d.txt", None, vec![]),
+                ("/srv/e", None, vec![]),
+            ]
+        );
+    }
 
     #[test]
     fn names() {
