@@ -751,7 +751,8 @@ mod tests {
         };
         assert_eq!(both.cache_key(), "keep+count");
         let idx = index_stream(Box::new(std::io::Cursor::new(bytes)), &both, &ctx).unwrap();
-        let got: Vec<(&str, Option<&[u8]>, Vec<&[u8]>)> = idx
+        type Row<'a> = (&'a str, Option<&'a [u8]>, Vec<&'a [u8]>);
+        let got: Vec<Row> = idx
             .entries
             .iter()
             .map(|e| {
