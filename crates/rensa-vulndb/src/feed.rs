@@ -11,11 +11,14 @@
 //!   security tracker; its DSA and DLA lists are read;
 //! - a directory holding `crates/` and `rust/` (or `EXAMPLE_ADVISORY.md`): a RustSec advisory-db checkout;
 //!   `crates/` and `rust/` are read;
+//! - a directory holding `vuln/npm/index.json` (or `npm/index.json`, or a directory `npm` holding
+//!   `index.json`): a Node.js Security WG checkout; its npm advisories are read ([`nodejs`]);
 //! - any other directory is walked recursively (sorted, hidden entries and symlinked directories skipped)
 //!   and each file is read by its kind below;
 //! - `*.zip`: an OSV archive (`all.zip`);
 //! - `*.json`: an OSV record or array of records (has `id` and `modified` or `affected`), an Alpine secdb
-//!   file (`distroversion` and `packages`), or else the Debian tracker JSON;
+//!   file (`distroversion` and `packages`), a Node.js Security WG npm advisory (`module_name` and
+//!   `vulnerable_versions`), or else the Debian tracker JSON;
 //! - `*.yaml`, `*.yml`: an OSV record or an Alpine secdb file; other YAML documents (such as the Go
 //!   database's `data/excluded/` reports) are counted in [`ImportBatch::ignored_files`];
 //! - `*.md` starting with a ```` ```toml ```` fence, and `*.toml`: a RustSec advisory;
@@ -23,6 +26,7 @@
 
 pub mod alpine;
 pub mod debian;
+pub mod nodejs;
 pub mod rustsec;
 
 use std::collections::BTreeMap;
@@ -127,6 +131,9 @@ pub fn read_path(path: &Path) -> Result<ImportBatch> {
                 }
             }
             fallback = "rustsec";
+        } else if let Some(npm) = nodejs::npm_dir(path) {
+            nodejs::read_checkout(&npm, &mut batch)?;
+            fallback = nodejs::SOURCE;
         } else {
             walk(path, &mut batch)?;
             fallback = "osv";
@@ -264,6 +271,8 @@ fn read_document(text: &str, location: &str, json: bool, explicit: bool, batch: 
         } else {
             osv::read_yaml(text, location, batch);
         }
+    } else if json && nodejs::is_advisory(&has) {
+        nodejs::read_advisory(text, location, Some(Path::new(location)), batch);
     } else if has("distroversion") && has("packages") {
         alpine::read_secdb(text, location, json, batch);
     } else if json && !keys.is_empty() && !has("id") {
