@@ -56,7 +56,7 @@
 //! (up to 30 s) only while it commits. If an import was killed while committing, the next open rolls its
 //! journal back first.
 
-mod time;
+pub(crate) mod time;
 
 use std::borrow::Cow;
 use std::cell::RefCell;

@@ -114,6 +114,15 @@ pub enum Error {
     /// Importing downloaded archives failed (a corrupt or truncated archive, for one); nothing changed.
     #[error("importing the downloaded archives failed: {0}")]
     UpdateImport(#[source] Box<Error>),
+    /// An ignore file or OpenVEX document that is unusable (bad syntax, an unknown key, a missing
+    /// reason, a malformed date, a `not_affected` statement without a justification, …).
+    #[error("{file}: {reason}")]
+    Suppression {
+        /// The file.
+        file: String,
+        /// What is wrong, with the line and column or the entry concerned where known.
+        reason: String,
+    },
     /// The database was updated, but the update state file could not be written: the next update
     /// downloads everything again.
     #[error("the database was updated, but {path} could not be written: {source}")]
