@@ -84,6 +84,24 @@ pub fn catalog(source: &dyn ImageSource, options: &ReadOptions<'_>) -> Result<Sb
     catalog_tree(&tree, source.image(), &detectors)
 }
 
+/// Catalogs an image in the same walk as another interest (the image checks, say), and returns the
+/// merged filesystem too, so the other interest's kept files and inspection records can be used after.
+pub fn catalog_with(
+    source: &dyn ImageSource,
+    options: &ReadOptions<'_>,
+    other: &dyn Interest,
+) -> Result<(Sbom, FileTree)> {
+    let detectors = detector::all();
+    let interest = CatalogInterest::new(&detectors);
+    let both = rensa_oci::Combined {
+        first: &interest,
+        second: other,
+    };
+    let tree = rensa_oci::read_tree(source, &both, options)?;
+    let sbom = catalog_tree(&tree, source.image(), &detectors)?;
+    Ok((sbom, tree))
+}
+
 /// Runs detectors over an already merged filesystem.
 pub fn catalog_tree(tree: &FileTree, image: &Image, detectors: &[Box<dyn Detector>]) -> Result<Sbom> {
     let distro = os::detect(tree)?;

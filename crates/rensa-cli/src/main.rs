@@ -176,9 +176,26 @@ pub(crate) fn emit(output: Option<&PathBuf>, data: &[u8]) -> Result<()> {
 
 /// Reads an image (or, with `sbom:PATH`, an SBOM file) into the SBOM model.
 fn catalog_image(image: &str, image_args: &ImageArgs) -> Result<rensa_catalog::Sbom> {
+    Ok(catalog_image_with(image, image_args, None)?.0)
+}
+
+/// An image read for `rensa scan`: its packages and, when another interest shared the walk, the merged
+/// filesystem and the image (none for `sbom:` input).
+pub(crate) type Cataloged = (
+    rensa_catalog::Sbom,
+    Option<(rensa_oci::FileTree, rensa_oci::Image)>,
+);
+
+/// Reads an image (or, with `sbom:PATH`, an SBOM file) into the SBOM model; with `other`, that interest
+/// shares the walk and the merged filesystem is returned too.
+pub(crate) fn catalog_image_with(
+    image: &str,
+    image_args: &ImageArgs,
+    other: Option<&dyn rensa_oci::Interest>,
+) -> Result<Cataloged> {
     if let Some(path) = image.strip_prefix("sbom:") {
         let data = std::fs::read(path).with_context(|| format!("{path}: cannot read"))?;
-        return Ok(rensa_catalog::format::read::read_sbom(path, &data)?);
+        return Ok((rensa_catalog::format::read::read_sbom(path, &data)?, None));
     }
     let reference = ImageRef::parse(image)?;
     let source = rensa_oci::open(&reference, &open_options(image_args)?)?;
@@ -203,7 +220,13 @@ fn catalog_image(image: &str, image_args: &ImageArgs) -> Result<rensa_catalog::S
         cache,
         progress: bars.as_ref().map(|b| b as &dyn rensa_oci::Progress),
     };
-    Ok(rensa_catalog::catalog(source.as_ref(), &options)?)
+    Ok(match other {
+        None => (rensa_catalog::catalog(source.as_ref(), &options)?, None),
+        Some(other) => {
+            let (sbom, tree) = rensa_catalog::catalog_with(source.as_ref(), &options, other)?;
+            (sbom, Some((tree, source.image().clone())))
+        }
+    })
 }
 
 fn sbom(args: &SbomArgs) -> Result<()> {
