@@ -20,8 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 VENV=.cache/test-venv
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import cyclonedx, spdx_tools, packaging, cvss' 2>/dev/null; then
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import cyclonedx, spdx_tools, packaging, cvss, jsonschema' 2>/dev/null; then
   echo "setup: creating $VENV with the CycloneDX and SPDX validators" >&2
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]>=8' 'spdx-tools>=0.8' 'packaging>=24' 'cvss==3.6'
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]>=8' 'spdx-tools>=0.8' 'packaging>=24' 'cvss==3.6' 'jsonschema>=4.18'
 fi

@@ -1,11 +1,25 @@
 //! The results of `rensa scan` and their output formats. Every format is written from one [`Report`], so
-//! they all say the same thing.
+//! they all say the same thing:
+//!
+//! - `table` ([`table`]): for people, one block per package;
+//! - `json`: rensa's own document (the [`Report`] as it is);
+//! - `sarif` ([`sarif`]): SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning);
+//! - `cyclonedx` ([`cyclonedx`]): CycloneDX 1.6 with the SBOM's components and a `vulnerabilities` section.
+//!
+//! Every format is reproducible: the same report gives the same bytes (the CycloneDX timestamp follows
+//! `SOURCE_DATE_EPOCH`, as the SBOM writers do; SARIF carries no time at all).
+
+pub mod cyclonedx;
+pub mod sarif;
+pub mod table;
+
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use clap::ValueEnum;
-use rensa_catalog::Sbom;
+use rensa_catalog::{Package, Sbom};
 use rensa_vulndb::advisory::Status;
-use rensa_vulndb::matcher::{Finding, NotAffected};
+use rensa_vulndb::matcher::{Finding, FindingPackage, NotAffected};
 use rensa_vulndb::suppress::Suppressed;
 
 /// The output formats of `rensa scan`.
@@ -15,6 +29,10 @@ pub enum ReportFormat {
     Table,
     /// rensa's own JSON document.
     Json,
+    /// SARIF 2.1.0 (for GitHub code scanning and other SARIF viewers).
+    Sarif,
+    /// CycloneDX 1.6 JSON: the packages as components plus a `vulnerabilities` section.
+    Cyclonedx,
 }
 
 /// What a scan found.
@@ -34,8 +52,10 @@ pub struct Report {
 /// Writes `report` in `format`.
 pub fn render(report: &Report, format: ReportFormat) -> Result<Vec<u8>> {
     Ok(match format {
-        ReportFormat::Table => table(report).into_bytes(),
+        ReportFormat::Table => table::render(report).into_bytes(),
         ReportFormat::Json => json(report)?,
+        ReportFormat::Sarif => sarif::render(report, env!("CARGO_PKG_VERSION"))?,
+        ReportFormat::Cyclonedx => cyclonedx::render(report, &crate::write_options())?,
     })
 }
 
@@ -54,97 +74,245 @@ fn json(report: &Report) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-fn table(report: &Report) -> String {
-    let sbom = &report.sbom;
-    let findings = &report.vulnerabilities;
-    let notes = &report.warnings;
-    let mut out = format!("{}\n", sbom.image.name);
-    if let Some(d) = &sbom.distro {
-        out.push_str(&format!(
-            "OS: {}\n",
-            d.pretty_name.clone().unwrap_or_else(|| d.purl_qualifier())
-        ));
+/// The name of a status as the reports print it: `fixed`, `unfixed`, `will-not-fix`, `not-affected`.
+pub(crate) fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Fixed => "fixed",
+        Status::Unfixed => "unfixed",
+        Status::WillNotFix => "will-not-fix",
+        Status::NotAffected => "not-affected",
     }
-    let mut by_severity = std::collections::BTreeMap::new();
-    for f in findings {
-        *by_severity.entry(f.severity).or_insert(0usize) += 1;
-    }
-    let counts: Vec<String> = by_severity
+}
+
+/// The SBOM packages a finding's package stands for: those with its purl, name and version (several when
+/// the same package is installed in more than one place). Empty when the SBOM does not have it (a report
+/// built by hand); callers then fall back to the image.
+pub(crate) fn packages_of<'a>(sbom: &'a Sbom, p: &FindingPackage) -> Vec<&'a Package> {
+    sbom.packages
         .iter()
-        .rev()
-        .map(|(r, n)| format!("{r}: {n}"))
-        .collect();
-    out.push_str(&format!(
-        "{} packages, {} vulnerabilities{}\n\n",
-        sbom.packages.len(),
-        findings.len(),
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.join(", "))
+        .filter(|q| q.purl == p.purl && q.name == p.name && q.version == p.version)
+        .collect()
+}
+
+/// Findings with the same id and package (one per copy of a package installed twice) merged: the first
+/// of each, in the report's order.
+pub(crate) fn unique<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    key: impl Fn(&T) -> (&str, &FindingPackage),
+) -> Vec<&'a T>
+where
+    T: 'a,
+{
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    for item in items {
+        let (id, p) = key(item);
+        if seen.insert((id.to_string(), p.clone()), ()).is_none() {
+            out.push(item);
         }
-    ));
-    let header = [
-        "PACKAGE",
-        "VERSION",
-        "VULNERABILITY",
-        "SEVERITY",
-        "STATUS",
-        "FIXED IN",
-        "VECTOR",
-    ];
-    let rows: Vec<[String; 7]> = findings
-        .iter()
-        .map(|f| {
-            let status = match f.status {
-                Status::Fixed => "fixed",
-                Status::Unfixed => "unfixed",
-                Status::WillNotFix => "will-not-fix",
-                Status::NotAffected => "not-affected",
-            };
-            let vector = match (f.attack_vector, f.attack_complexity) {
-                (Some(v), Some(c)) => format!("{}/{}", v.as_str(), c.as_str()),
-                _ => String::new(),
-            };
-            [
-                f.package.name.clone(),
-                f.package.version.clone(),
-                f.id.clone(),
-                f.severity.to_string(),
-                status.to_string(),
-                f.fixed_version.clone().unwrap_or_default(),
-                vector,
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        format!("{}\n", padded.join("  ").trim_end())
-    };
-    if !rows.is_empty() {
-        out.push_str(&line(header.to_vec()));
-        for r in &rows {
-            out.push_str(&line(r.iter().map(String::as_str).collect()));
-        }
-    }
-    if !report.not_affected.is_empty() {
-        out.push_str(&format!(
-            "\n{} vulnerabilities the distribution declares not to affect these packages\n",
-            report.not_affected.len()
-        ));
-    }
-    for n in notes {
-        out.push_str(&format!("warning: {n}\n"));
     }
     out
+}
+
+#[cfg(test)]
+pub(crate) mod fixture {
+    //! A hand-built report that exercises every part of every format (the snapshot tests' input).
+
+    use rensa_catalog::{Distro, Ecosystem, ImageInfo, LayerInfo, Package, Sbom};
+    use rensa_oci::SourceKind;
+    use rensa_vulndb::advisory::Status;
+    use rensa_vulndb::matcher::{Finding, FindingPackage, NotAffected};
+    use rensa_vulndb::severity::{self, Rating};
+    use rensa_vulndb::suppress::{Origin, Suppressed};
+
+    use super::Report;
+
+    fn package(eco: Ecosystem, name: &str, version: &str, purl: &str, location: &str) -> Package {
+        let mut p = Package::new(eco, name, version, location);
+        p.purl = purl.into();
+        p.layer = Some(0);
+        p
+    }
+
+    fn finding_package(p: &Package) -> FindingPackage {
+        FindingPackage {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            purl: p.purl.clone(),
+            source_name: p.source_name.clone(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        p: &Package,
+        id: &str,
+        aliases: &[&str],
+        status: Status,
+        fixed: Option<&str>,
+        severity: Rating,
+        vectors: &[&str],
+        summary: &str,
+    ) -> Finding {
+        let cvss: Vec<_> = vectors.iter().map(|v| severity::parse(v).unwrap()).collect();
+        let best = cvss
+            .iter()
+            .max_by(|a, b| a.base_score.total_cmp(&b.base_score))
+            .cloned();
+        Finding {
+            id: id.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            package: finding_package(p),
+            status,
+            fixed_version: fixed.map(str::to_string),
+            severity,
+            attack_vector: best.as_ref().map(|c| c.attack_vector),
+            attack_complexity: best.as_ref().map(|c| c.attack_complexity),
+            cvss,
+            summary: Some(summary.into()),
+            layer: p.layer,
+            references: vec![format!("https://example.org/advisories/{id}")],
+        }
+    }
+
+    /// Two packages (a Debian binary package built from `openssl`, and a Python package); Jinja2 has a
+    /// fixed high (CVSS v3.1) and a fixed medium (CVSS v4.0) finding, libssl an unfixed critical one with
+    /// both v3.1 and v4.0 vectors; one Jinja2 finding is suppressed by OpenVEX, one libssl vulnerability
+    /// is declared not affected; one warning.
+    pub fn report() -> Report {
+        let mut libssl = package(
+            Ecosystem::Deb,
+            "libssl3",
+            "3.0.11-1~deb12u2",
+            "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12",
+            "/var/lib/dpkg/status",
+        );
+        libssl.source_name = Some("openssl".into());
+        libssl.arch = Some("amd64".into());
+        let jinja = package(
+            Ecosystem::Pypi,
+            "Jinja2",
+            "2.10",
+            "pkg:pypi/jinja2@2.10",
+            "/usr/lib/python3/dist-packages/Jinja2-2.10.dist-info/METADATA",
+        );
+        let sbom = Sbom {
+            image: ImageInfo {
+                name: "oci:/images/app:1".into(),
+                kind: SourceKind::OciLayout,
+                manifest_digest: Some(
+                    "sha256:1111111111111111111111111111111111111111111111111111111111111111".into(),
+                ),
+                config_digest: None,
+                tags: vec!["1".into()],
+                platform: Some("linux/amd64".into()),
+                created: None,
+                layers: vec![LayerInfo {
+                    index: 0,
+                    digest: None,
+                    diff_id: Some(
+                        "sha256:2222222222222222222222222222222222222222222222222222222222222222".into(),
+                    ),
+                    size: None,
+                    media_type: String::new(),
+                }],
+            },
+            distro: Some(Distro {
+                id: "debian".into(),
+                version_id: Some("12".into()),
+                codename: Some("bookworm".into()),
+                pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                id_like: vec![],
+                source: "/etc/os-release".into(),
+            }),
+            packages: vec![libssl.clone(), jinja.clone()],
+            warnings: vec![],
+        };
+        let vulnerabilities = vec![
+            finding(
+                &jinja,
+                "CVE-2019-10906",
+                &["GHSA-462w-v97r-4m45", "PYSEC-2019-217"],
+                Status::Fixed,
+                Some("2.10.1"),
+                Rating::High,
+                &["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:N/A:N"],
+                "Jinja2 sandbox escape via str.format_map",
+            ),
+            finding(
+                &jinja,
+                "CVE-2020-28493",
+                &["PYSEC-2021-66"],
+                Status::Fixed,
+                Some("2.11.3"),
+                Rating::Medium,
+                &["CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:L/SC:N/SI:N/SA:N"],
+                "ReDoS in the urlize filter",
+            ),
+            finding(
+                &libssl,
+                "CVE-2023-5678",
+                &["DSA-5532-1"],
+                Status::Unfixed,
+                None,
+                Rating::Critical,
+                &[
+                    "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                    "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                ],
+                "Excessive time spent in DH check / generation with large Q parameter value",
+            ),
+        ];
+        let suppressed = vec![Suppressed {
+            finding: finding(
+                &jinja,
+                "CVE-2024-22195",
+                &["GHSA-h5c8-rqwp-cp95"],
+                Status::Fixed,
+                Some("3.1.3"),
+                Rating::Medium,
+                &["CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N"],
+                "HTML attribute injection when passing user input as keys to xmlattr filter",
+            ),
+            origin: Origin::Openvex,
+            file: "app.openvex.json".into(),
+            vex_status: Some("not_affected".into()),
+            justification: Some("vulnerable_code_not_in_execute_path".into()),
+            reason: "the xmlattr filter is never used".into(),
+            expires: None,
+        }];
+        let not_affected = vec![NotAffected {
+            id: "CVE-2023-0464".into(),
+            aliases: vec![],
+            package: finding_package(&libssl),
+        }];
+        Report {
+            sbom,
+            vulnerabilities,
+            not_affected,
+            suppressed,
+            warnings: vec![
+                "the vulnerability database in /cache/rensa/db holds no record newer than 9 days".into(),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_snapshot() {
+        let text = String::from_utf8(json(&fixture::report()).unwrap()).unwrap();
+        insta::assert_snapshot!("json", text);
+    }
+
+    #[test]
+    fn every_format_is_reproducible() {
+        let r = fixture::report();
+        for f in [ReportFormat::Table, ReportFormat::Json, ReportFormat::Sarif] {
+            assert_eq!(render(&r, f).unwrap(), render(&r, f).unwrap(), "{f:?}");
+        }
+    }
 }

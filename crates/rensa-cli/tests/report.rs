@@ -1,0 +1,413 @@
+//! The output formats of `rensa scan` on real data: a Debian 11 image with libssl1.1 and Jinja2 2.10
+//! (installed twice) scanned against the real DSA list and PyPA advisories. The SARIF log must validate
+//! against the OASIS SARIF 2.1.0 schema (Python `jsonschema`), the CycloneDX document with
+//! cyclonedx-python-lib's strict 1.6 validator, and all four formats must name the same
+//! (package, vulnerability) pairs. The committed snapshots of the hand-built report (which also has
+//! suppressed and not-affected entries) are validated the same way.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use rensa_testkit::{self as kit, ImageSpec, file};
+use serde_json::Value;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared() -> PathBuf {
+    manifest_dir().join("../../../shared/data/advisories")
+}
+
+fn rensa(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rensa"))
+        .args(args)
+        .env("XDG_CACHE_HOME", home)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("run rensa")
+}
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("RENSA_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../../.cache/test-venv"));
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-test-deps.sh (as root) or set RENSA_TEST_VENV to a venv with \
+         cyclonedx-python-lib[json-validation] and jsonschema",
+        python.display()
+    );
+    python
+}
+
+/// Runs `script` with the venv's Python and `input` on stdin; returns (success, output).
+fn run_python(script: &str, args: &[&str], input: &str) -> (bool, String) {
+    let mut child = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+const SARIF_CHECK: &str = r#"
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+errors = sorted(cls(schema, format_checker=cls.FORMAT_CHECKER).iter_errors(json.load(sys.stdin)), key=str)
+for e in errors:
+    print(list(e.absolute_path), e.message)
+if errors:
+    sys.exit(1)
+print("valid")
+"#;
+
+const CYCLONEDX_CHECK: &str = r#"
+import sys
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.schema import SchemaVersion
+error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())
+if error is not None:
+    print(error)
+    sys.exit(1)
+print("valid")
+"#;
+
+fn sarif_errors(text: &str) -> Option<String> {
+    let schema = manifest_dir().join("tests/fixtures/report/sarif-schema-2.1.0.json");
+    let (ok, out) = run_python(SARIF_CHECK, &[schema.to_str().unwrap()], text);
+    (!(ok && out.trim() == "valid")).then_some(out)
+}
+
+fn cyclonedx_errors(text: &str) -> Option<String> {
+    let (ok, out) = run_python(CYCLONEDX_CHECK, &[], text);
+    (!(ok && out.trim() == "valid")).then_some(out)
+}
+
+const STATUS: &str = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\n\
+Source: openssl\nVersion: 1.1.1n-0+deb11u3\n\n";
+
+const JINJA: &str = "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.10\n";
+
+fn image(dir: &Path) -> String {
+    let layers = vec![
+        kit::gz_layer(&[
+            file(
+                "etc/os-release",
+                "ID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n",
+            ),
+            file("var/lib/dpkg/status", STATUS),
+            file(
+                "usr/lib/python3/dist-packages/Jinja2-2.10.dist-info/METADATA",
+                JINJA,
+            ),
+        ]),
+        kit::gz_layer(&[file(
+            "usr/local/lib/python3.9/site-packages/Jinja2-2.10.dist-info/METADATA",
+            JINJA,
+        )]),
+    ];
+    kit::oci_layout(&dir.join("img"), &ImageSpec::new(layers), "1");
+    format!("oci:{}:1", dir.join("img").display())
+}
+
+type Pairs = BTreeSet<(String, String)>;
+
+fn pairs_of_json(v: &Value) -> Pairs {
+    v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["package"]["name"].as_str().unwrap().to_string(),
+                f["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// (package, id) of the unsuppressed SARIF results; the package is read back from the logical location
+/// (the purl) through the json output's purl → name table.
+fn pairs_of_sarif(v: &Value, names: &std::collections::BTreeMap<String, String>) -> Pairs {
+    v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_none())
+        .map(|r| {
+            let purl = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap();
+            (names[purl].clone(), r["ruleId"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// (package, id) of the CycloneDX vulnerabilities without an analysis, the package found through the
+/// `affects` refs.
+fn pairs_of_cyclonedx(v: &Value) -> Pairs {
+    let components = v["components"].as_array().unwrap();
+    let name_of = |r: &str| {
+        components
+            .iter()
+            .find(|c| c["bom-ref"] == r)
+            .unwrap_or_else(|| panic!("affects ref {r} is no component"))["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut out = Pairs::new();
+    for vuln in v["vulnerabilities"].as_array().unwrap() {
+        if vuln.get("analysis").is_some() {
+            continue;
+        }
+        for a in vuln["affects"].as_array().unwrap() {
+            out.insert((
+                name_of(a["ref"].as_str().unwrap()),
+                vuln["id"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// (package, id) of the table: a package block starts with an unindented `NAME VERSION …` line; its
+/// rows are indented by four spaces, the id in the second column.
+fn pairs_of_table(text: &str) -> Pairs {
+    let mut out = Pairs::new();
+    let mut package: Option<String> = None;
+    let mut in_blocks = false;
+    for line in text.lines() {
+        if line.is_empty() {
+            in_blocks = true;
+            package = None;
+            continue;
+        }
+        if line.starts_with("warning: ") {
+            break; // the warnings (and their wrapped lines) close the table
+        }
+        if !in_blocks {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            package = Some(line.split_whitespace().next().unwrap().to_string());
+        } else if let Some(rest) = line.strip_prefix("    ")
+            && !rest.starts_with("SEVERITY")
+        {
+            let id = rest.split_whitespace().nth(1).unwrap();
+            out.insert((
+                package.clone().expect("row outside a package block"),
+                id.to_string(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_format_names_the_same_findings_and_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let dsa = shared().join("debian-tracker-2023/data/DSA/list");
+    let imported = rensa(
+        &[
+            "db",
+            "import",
+            "--db",
+            db.to_str().unwrap(),
+            dsa.to_str().unwrap(),
+            shared().join("pypa").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let img = image(dir.path());
+    let scan = |format: &str| {
+        let out = rensa(
+            &["scan", &img, "--db", db.to_str().unwrap(), "--format", format],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    // Expected from the data (as in tests/scan.rs): DSA-5343-1 fixes five CVEs in openssl for bullseye;
+    // PYSEC-2019-217 (CVE-2019-10906) and PYSEC-2021-66 (CVE-2020-28493) affect Jinja2 2.10.
+    let expected: Pairs = [
+        ("Jinja2", "CVE-2019-10906"),
+        ("Jinja2", "CVE-2020-28493"),
+        ("libssl1.1", "CVE-2022-2097"),
+        ("libssl1.1", "CVE-2022-4304"),
+        ("libssl1.1", "CVE-2022-4450"),
+        ("libssl1.1", "CVE-2023-0215"),
+        ("libssl1.1", "CVE-2023-0286"),
+    ]
+    .iter()
+    .map(|(p, i)| (p.to_string(), i.to_string()))
+    .collect();
+
+    let json: Value = serde_json::from_str(&scan("json")).unwrap();
+    assert_eq!(pairs_of_json(&json), expected);
+    let names: std::collections::BTreeMap<String, String> = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["purl"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+
+    let table = scan("table");
+    assert_eq!(pairs_of_table(&table), expected, "{table}");
+    assert!(table.lines().all(|l| l.chars().count() <= 120), "{table}");
+
+    let sarif_text = scan("sarif");
+    if let Some(e) = sarif_errors(&sarif_text) {
+        panic!("SARIF 2.1.0 validation failed:\n{e}\n{sarif_text}");
+    }
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
+    assert_eq!(pairs_of_sarif(&sarif, &names), expected);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), expected.len(), "one result per package and id");
+    // Jinja2 is installed twice: its results point at both METADATA files.
+    let jinja = results.iter().find(|r| r["ruleId"] == "CVE-2019-10906").unwrap();
+    let uris: Vec<&str> = jinja["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "usr/lib/python3/dist-packages/Jinja2-2.10.dist-info/METADATA",
+            "usr/local/lib/python3.9/site-packages/Jinja2-2.10.dist-info/METADATA",
+        ]
+    );
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule_ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let expected_ids: BTreeSet<&str> = expected.iter().map(|(_, i)| i.as_str()).collect();
+    assert_eq!(rule_ids, expected_ids);
+
+    let cdx_text = scan("cyclonedx");
+    if let Some(e) = cyclonedx_errors(&cdx_text) {
+        panic!("CycloneDX 1.6 validation failed:\n{e}");
+    }
+    let cdx: Value = serde_json::from_str(&cdx_text).unwrap();
+    assert_eq!(pairs_of_cyclonedx(&cdx), expected);
+    let entry = cdx["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "CVE-2019-10906")
+        .unwrap();
+    assert_eq!(entry["affects"].as_array().unwrap().len(), 2, "{entry}");
+    assert_eq!(entry["recommendation"], "Upgrade Jinja2 to 2.10.1");
+
+    // The components are those of `rensa sbom --format cyclonedx`.
+    let sbom = rensa(&["sbom", &img, "--format", "cyclonedx"], dir.path());
+    assert!(sbom.status.success());
+    let sbom: Value = serde_json::from_slice(&sbom.stdout).unwrap();
+    assert_eq!(cdx["components"], sbom["components"]);
+
+    // The output is reproducible.
+    assert_eq!(scan("sarif"), sarif_text);
+    assert_eq!(scan("cyclonedx"), cdx_text);
+}
+
+/// The content of a committed insta snapshot (after its header).
+fn snapshot(name: &str) -> String {
+    let path = manifest_dir().join("src/report/snapshots").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let body = text
+        .strip_prefix("---\n")
+        .and_then(|t| t.split_once("\n---\n"))
+        .unwrap_or_else(|| panic!("{}: no snapshot header", path.display()))
+        .1;
+    body.to_string()
+}
+
+#[test]
+fn the_snapshots_validate() {
+    let sarif = snapshot("rensa__report__sarif__tests__sarif.snap");
+    if let Some(e) = sarif_errors(&sarif) {
+        panic!("SARIF snapshot does not validate:\n{e}");
+    }
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let suppressed: Vec<&Value> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["ruleId"], "CVE-2024-22195");
+
+    let cdx = snapshot("rensa__report__cyclonedx__tests__cyclonedx.snap");
+    if let Some(e) = cyclonedx_errors(&cdx) {
+        panic!("CycloneDX snapshot does not validate:\n{e}");
+    }
+    let v: Value = serde_json::from_str(&cdx).unwrap();
+    let states: Vec<(&str, &str)> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| Some((x["id"].as_str()?, x.get("analysis")?["state"].as_str()?)))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("CVE-2024-22195", "not_affected"),
+            ("CVE-2023-0464", "not_affected")
+        ]
+    );
+}
+
+#[test]
+fn the_validators_reject_broken_documents() {
+    // Proof that the validators run: a copy of the SARIF snapshot with a level SARIF does not define and
+    // a result without its message, and a CycloneDX snapshot with a rating method CycloneDX does not
+    // define, must fail.
+    let sarif = snapshot("rensa__report__sarif__tests__sarif.snap");
+    let mut v: Value = serde_json::from_str(&sarif).unwrap();
+    v["runs"][0]["results"][0]["level"] = "critical".into();
+    let e = sarif_errors(&v.to_string()).expect("an invalid level must fail");
+    assert!(e.contains("'critical' is not one of"), "{e}");
+    let mut v: Value = serde_json::from_str(&sarif).unwrap();
+    v["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    let e = sarif_errors(&v.to_string()).expect("a result without message must fail");
+    assert!(e.contains("'message' is a required property"), "{e}");
+
+    let cdx = snapshot("rensa__report__cyclonedx__tests__cyclonedx.snap");
+    let mut v: Value = serde_json::from_str(&cdx).unwrap();
+    v["vulnerabilities"][0]["ratings"][0]["method"] = "CVSSv5".into();
+    assert!(cyclonedx_errors(&v.to_string()).is_some());
+}
