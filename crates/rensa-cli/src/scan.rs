@@ -1,7 +1,7 @@
 //! `rensa scan`: catalog an image (or read an SBOM), look its packages up in the local vulnerability
 //! database, and report the findings.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
@@ -9,6 +9,7 @@ use rensa_vulndb::advisory::Status;
 use rensa_vulndb::db::{self, Database};
 use rensa_vulndb::matcher::{self, Finding, MatchSet};
 use rensa_vulndb::severity::Rating;
+use rensa_vulndb::suppress::{self, Date, Subject, ignore, openvex};
 
 use crate::ImageArgs;
 use crate::report::{self, Report, ReportFormat};
@@ -39,6 +40,13 @@ pub struct ScanArgs {
     /// Exit with this code when anything is reported (0: always succeed).
     #[arg(long, default_value_t = 0)]
     exit_code: u8,
+    /// Suppress findings listed in this ignore file (YAML: id, reason, optional package and expiry);
+    /// repeatable. Without it, `.rensaignore.yaml` in the current directory is used if it exists.
+    #[arg(long, value_name = "FILE")]
+    ignore_file: Vec<PathBuf>,
+    /// Apply this OpenVEX document: `not_affected` and `fixed` statements suppress findings; repeatable.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
     /// Warn when the database's newest import is older than this many days.
     #[arg(long, default_value_t = 7)]
     max_db_age_days: u64,
@@ -51,11 +59,41 @@ fn keep(f: &Finding, args: &ScanArgs) -> bool {
         && !(args.ignore_unfixed && f.status != Status::Fixed)
 }
 
+/// The ignore file used when `--ignore-file` is not given, if it exists in the current directory.
+const DEFAULT_IGNORE_FILE: &str = ".rensaignore.yaml";
+
+/// Reads every ignore file and VEX document before anything is scanned: a file that does not read is
+/// an error (exit 2), never an empty list of suppressions.
+fn read_suppressions(
+    args: &ScanArgs,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<ignore::IgnoreFile>, Vec<openvex::VexDocument>)> {
+    let mut ignore_paths = args.ignore_file.clone();
+    if ignore_paths.is_empty() && Path::new(DEFAULT_IGNORE_FILE).is_file() {
+        notes.push(format!(
+            "using the ignore file {DEFAULT_IGNORE_FILE} of the current directory (give --ignore-file to choose another)"
+        ));
+        ignore_paths.push(PathBuf::from(DEFAULT_IGNORE_FILE));
+    }
+    let ignores = ignore_paths
+        .iter()
+        .map(|p| ignore::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let vex = args
+        .vex
+        .iter()
+        .map(|p| openvex::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((ignores, vex))
+}
+
 /// Runs `rensa scan`.
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(other) = args.scanners.iter().find(|s| s.as_str() != "vuln") {
         bail!("scanner {other:?} is not available yet (available: vuln)");
     }
+    let mut suppress_notes = Vec::new();
+    let (ignores, vex) = read_suppressions(args, &mut suppress_notes)?;
     let sbom = crate::catalog_image(&args.image, &args.image_args)?;
     let dir = match &args.db {
         Some(d) => d.clone(),
@@ -102,11 +140,15 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         not_affected,
         ..
     } = set;
+    // Suppression comes before the severity and fix filters, and so before the exit code.
+    let outcome = suppress::apply(findings, &Subject::of(&sbom), &ignores, &vex, Date::today_utc());
+    notes.extend(suppress_notes);
+    notes.extend(outcome.notices.iter().map(|n| n.to_string()));
     let report = Report {
         sbom,
-        vulnerabilities: findings.into_iter().filter(|f| keep(f, args)).collect(),
+        vulnerabilities: outcome.kept.into_iter().filter(|f| keep(f, args)).collect(),
         not_affected,
-        suppressed: Vec::new(),
+        suppressed: outcome.suppressed,
         warnings: notes,
     };
     let data = report::render(&report, args.format)?;
