@@ -19,6 +19,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# node's own semver package is the oracle of the node-semver range tests (crates/rensa-vulndb/tests/nodejs.rs).
+if [ ! -f .cache/node-semver/node_modules/semver/package.json ]; then
+  echo "setup: installing semver@7 into .cache/node-semver" >&2
+  npm install --silent --no-audit --no-fund --prefix .cache/node-semver semver@7 >/dev/null
+fi
+
 VENV=.cache/test-venv
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import cyclonedx, spdx_tools, packaging, cvss, jsonschema' 2>/dev/null; then
   echo "setup: creating $VENV with the CycloneDX and SPDX validators" >&2
