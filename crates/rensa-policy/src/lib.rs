@@ -1,0 +1,31 @@
+//! Deployment policy for rensa. [`scan`] decides from the findings of `rensa scan` (vulnerabilities,
+//! configuration, secrets, malware) whether an image may ship: a policy file lists which findings block
+//! (by id, category and severity) and which exceptions apply (each with a reason and an expiry). The
+//! admission-time rules over Kubernetes objects and Docker engine requests will join this crate.
+
+pub mod scan;
+
+/// What can go wrong reading a policy.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The policy file could not be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The policy file is not valid; `location` is `FILE` or `FILE: rule N`.
+    #[error("{location}: {message}")]
+    Invalid {
+        /// Where.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The result type of rensa-policy.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
