@@ -66,7 +66,7 @@ fn versions_in(range: &str) -> Vec<Version> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '+'))
         .filter_map(|w| {
             let w = w.trim_start_matches('v');
-            let w = w.trim_end_matches(|c: char| c == '.' || c == 'x' || c == 'X');
+            let w = w.trim_end_matches(['.', 'x', 'X']);
             let dots = w.split('-').next()?.matches('.').count();
             let full = match dots {
                 0 => format!("{w}.0.0"),

@@ -27,7 +27,8 @@
 //!   `1.2.4-0`), `>1.2.3-rc.1` is `introduced 1.2.3-rc.1.0`;
 //! - the upper end, with `P` the lowest patched version at or above `hi`:
 //!   - `fixed P` when no release (non-pre-release) version lies between `hi` and `P` — the usual
-//!     `<=1.5.1` / `>=1.5.2` pair gives `fixed 1.5.2`. The pre-releases of `P` in that gap (`1.5.2-beta`)
+//!     `<=1.5.1` / `>=1.5.2` pair gives `fixed 1.5.2`; `<=0.7.0` / `>0.7.0` gives `fixed 0.7.1` rather
+//!     than the successor `0.7.1-0`. The pre-releases of `P` in that gap (`1.5.2-beta`)
 //!     are then reported as affected although neither range names them: the one deliberate widening;
 //!   - otherwise `last_affected v` when `hi` is the successor of an inclusive bound `v` (`<=1.5.1`),
 //!     else `fixed hi` when some patched version exists above, else `limit hi` (the versions from `hi`
@@ -272,7 +273,15 @@ pub fn events(affected: &VersionSet, patched: &VersionSet) -> Vec<Event> {
             continue;
         };
         let next_lo = intervals.get(i + 1).and_then(|n| n.lo.as_ref());
-        let first_patched = first_at_or_above(patched, hi);
+        // `>0.7.0` starts at 0.7.1-0; its fix is reported as 0.7.1 when that is patched too.
+        let first_patched = first_at_or_above(patched, hi).map(|p| {
+            let release = p.release();
+            if p.to_string().ends_with("-0") && patched.contains(&release) {
+                release
+            } else {
+                p
+            }
+        });
         // The lowest release version at or above `hi`.
         let release = if hi.is_prerelease() {
             hi.release()
@@ -347,6 +356,8 @@ mod tests {
             ("<1.6.0", ">=2.0.0", &["introduced 0", "fixed 1.6.0"]),
             // spaced operators
             ("<= 1.2.2", ">= 1.2.3", &["introduced 0", "fixed 1.2.3"]),
+            // npm/46.json (ms)
+            ("<=0.7.0", ">0.7.0", &["introduced 0", "fixed 0.7.1"]),
             ("<  2.0.0", "> 2.0.0", &["introduced 0", "fixed 2.0.0"]),
             // lower bounds
             (">=1.0.0 <=1.2.4", ">=1.2.5", &["introduced 1.0.0", "fixed 1.2.5"]),
