@@ -522,10 +522,12 @@ fn crack_exhausts_the_list_when_the_password_is_not_in_it() {
         }
     );
     assert!(candidates.len() > 10_000);
-    assert!(
-        outcome
-            .describe()
-            .starts_with(&format!("none of the {} ", candidates.len()))
+    assert_eq!(
+        outcome.describe(),
+        format!(
+            "none of the {} candidates (account-name guesses, image defaults, common passwords) matched",
+            candidates.len()
+        )
     );
 }
 
@@ -557,12 +559,27 @@ fn crack_stops_at_the_budget_for_slow_hashes_and_says_so() {
     assert!(tried >= 1 && tried < of, "{tried} of {of}");
     assert_eq!(of, candidates.len());
     assert!(elapsed >= Duration::from_millis(300));
-    assert_eq!(estimate_full, elapsed / tried as u32 * of as u32);
+    assert_eq!(estimate_full, Some(elapsed / tried as u32 * of as u32));
     assert_eq!(cost, "yescrypt N=4096 r=32 p=1 (16 MiB per guess)");
     assert!(slow_by_design);
     let text = outcome.describe();
     assert!(text.contains(&format!("after {tried} of {of} guesses")), "{text}");
     assert!(text.contains("slow by design"), "{text}");
+    assert!(text.contains("the whole list would need ~"), "{text}");
+
+    // A zero budget tries nothing and makes no estimate.
+    let outcome = crack(&yes, &candidates, &Budget::seconds(0.0));
+    assert!(
+        matches!(
+            outcome,
+            Outcome::BudgetExhausted {
+                tried: 0,
+                estimate_full: None,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
 
     // A candidate budget is exact.
     let b = hashes

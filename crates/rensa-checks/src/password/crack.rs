@@ -240,8 +240,9 @@ pub enum Outcome {
         of: usize,
         /// The wall time spent.
         elapsed: Duration,
-        /// The estimated wall time for the whole list at the rate measured (`elapsed / tried * of`).
-        estimate_full: Duration,
+        /// The estimated wall time for the whole list at the rate measured (`elapsed / tried * of`);
+        /// `None` when nothing was tried (a zero budget).
+        estimate_full: Option<Duration>,
         /// The hash's work factor in words (`yescrypt N=4096 r=32 p=1 (16 MiB per guess)`).
         cost: String,
         /// Whether the scheme is slow by design (yescrypt, bcrypt): the reason the budget ran out.
@@ -260,7 +261,9 @@ impl Outcome {
                 password.masked(),
                 describe_origin(password.origin, password.rank)
             ),
-            Outcome::NotFound { tried } => format!("none of the {tried} common passwords matched"),
+            Outcome::NotFound { tried } => format!(
+                "none of the {tried} candidates (account-name guesses, image defaults, common passwords) matched"
+            ),
             Outcome::BudgetExhausted {
                 tried,
                 of,
@@ -274,11 +277,14 @@ impl Outcome {
                 } else {
                     ""
                 };
+                let estimate = match estimate_full {
+                    Some(d) => format!("; the whole list would need ~{:.0} s", d.as_secs_f64()),
+                    None => String::new(),
+                };
                 format!(
-                    "the password budget ran out after {tried} of {of} guesses in {:.1} s ({cost}{why}); \
-                     the whole list would need ~{:.0} s: the password may still be a common one",
+                    "the password budget ran out after {tried} of {of} guesses in {:.1} s ({cost}{why}){estimate}: \
+                     the password may still be a common one",
                     elapsed.as_secs_f64(),
-                    estimate_full.as_secs_f64()
                 )
             }
             Outcome::Unsupported(u) => format!("the hash was not checked: {u}"),
@@ -299,12 +305,10 @@ pub fn crack(hash: &CryptHash, candidates: &Candidates, budget: &Budget) -> Outc
         let over_count = budget.candidates.is_some_and(|n| i >= n);
         if over_time || over_count {
             let elapsed = start.elapsed();
-            let per_guess = if i == 0 {
-                Duration::ZERO
-            } else {
-                elapsed / u32::try_from(i).unwrap_or(u32::MAX)
-            };
-            let estimate_full = per_guess.saturating_mul(u32::try_from(of).unwrap_or(u32::MAX));
+            let estimate_full = (i > 0).then(|| {
+                let per_guess = elapsed / u32::try_from(i).unwrap_or(u32::MAX);
+                per_guess.saturating_mul(u32::try_from(of).unwrap_or(u32::MAX))
+            });
             return Outcome::BudgetExhausted {
                 tried: i,
                 of,
