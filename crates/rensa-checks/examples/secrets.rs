@@ -36,6 +36,9 @@ fn run() -> Result<(), String> {
                 config.max_file_size = v.parse().map_err(|_| format!("--max-size: not a number: {v}"))?;
             }
             "--bench" => bench = true,
+            "--disable" => config
+                .disabled_rules
+                .push(args.next().ok_or("--disable needs an id")?),
             _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
             _ => dir = Some(PathBuf::from(arg)),
         }

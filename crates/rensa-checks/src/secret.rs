@@ -199,12 +199,12 @@ struct Compiled {
 #[derive(Debug)]
 pub struct SecretScanner {
     compiled: Vec<Compiled>,
-    /// Case-sensitive keywords, and for each the detectors (indices into `compiled`) it triggers.
-    exact: AhoCorasick,
-    exact_rules: Vec<Vec<usize>>,
-    /// Keywords matched ignoring ASCII case.
-    folded: AhoCorasick,
-    folded_rules: Vec<Vec<usize>>,
+    /// All keywords of three bytes or more (leftmost-first, so the search keeps its SIMD prefilter).
+    keywords: AhoCorasick,
+    /// For each keyword of `keywords`, the detectors (indices into `compiled`) to run around it.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Keywords of one or two bytes (`SK`), searched with `memmem` so they do not slow the automaton.
+    short: Vec<(memchr::memmem::Finder<'static>, Vec<usize>)>,
     allow: PathSet,
     scan_binaries: bool,
     max_file_size: u64,
@@ -222,8 +222,8 @@ impl SecretScanner {
             }
         }
         let mut compiled = Vec::with_capacity(DETECTORS.len());
-        let (mut exact_words, mut exact_rules) = (Vec::<&str>::new(), Vec::<Vec<usize>>::new());
-        let (mut folded_words, mut folded_rules) = (Vec::<String>::new(), Vec::<Vec<usize>>::new());
+        // (keyword as searched, detector)
+        let mut pairs: Vec<(String, usize)> = Vec::new();
         for (i, detector) in DETECTORS.iter().enumerate() {
             let regex = Regex::new(&format!("(?-u){}", detector.pattern)).map_err(|e| Error::Invalid {
                 location: detector.meta.id.into(),
@@ -235,44 +235,23 @@ impl SecretScanner {
                 regex,
                 enabled,
             });
-            if !enabled {
-                continue;
-            }
-            for &kw in detector.keywords {
-                if detector.ignore_case {
-                    let kw = kw.to_ascii_lowercase();
-                    match folded_words.iter().position(|w| *w == kw) {
-                        Some(p) => folded_rules[p].push(i),
-                        None => {
-                            folded_words.push(kw);
-                            folded_rules.push(vec![i]);
-                        }
-                    }
-                } else {
-                    match exact_words.iter().position(|w| *w == kw) {
-                        Some(p) => exact_rules[p].push(i),
-                        None => {
-                            exact_words.push(kw);
-                            exact_rules.push(vec![i]);
-                        }
+            if enabled {
+                for &kw in detector.keywords {
+                    for variant in case_variants(kw, detector.ignore_case) {
+                        pairs.push((variant, i));
                     }
                 }
             }
         }
-        let build = |words: &[&str], fold: bool| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(fold)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(words)
-                .map_err(|e| Error::Invalid {
-                    location: "secret rules".into(),
-                    message: format!("keyword automaton: {e}"),
-                })
-        };
-        let exact = build(&exact_words, false)?;
-        let folded_refs: Vec<&str> = folded_words.iter().map(String::as_str).collect();
-        let folded = build(&folded_refs, true)?;
+        let (keyword_list, keyword_rules, short) = plan_keywords(pairs);
+        let keywords = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keyword_list)
+            .map_err(|e| Error::Invalid {
+                location: "secret rules".into(),
+                message: format!("keywords: {e}"),
+            })?;
         let mut allow_globs: Vec<String> = config.allow_paths.clone();
         if config.default_allowlist {
             allow_globs.extend(DEFAULT_ALLOW_PATHS.iter().map(|s| s.to_string()));
@@ -280,10 +259,9 @@ impl SecretScanner {
         let allow = PathSet::new(&allow_globs)?;
         Ok(SecretScanner {
             compiled,
-            exact,
-            exact_rules,
-            folded,
-            folded_rules,
+            keywords,
+            keyword_rules,
+            short,
             allow,
             scan_binaries: config.scan_binaries,
             max_file_size: config.max_file_size,
@@ -356,16 +334,20 @@ impl SecretScanner {
                 let w = window(data, at, multiline);
                 let list = &mut windows[i];
                 match list.last_mut() {
-                    Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+                    Some(last) if last.start <= w.start && w.start <= last.end => {
+                        last.end = last.end.max(w.end)
+                    }
                     _ => list.push(w),
                 }
             }
         };
-        for m in self.exact.find_overlapping_iter(data) {
-            add(&self.exact_rules[m.pattern().as_usize()], m.start());
+        for m in self.keywords.find_iter(data) {
+            add(&self.keyword_rules[m.pattern().as_usize()], m.start());
         }
-        for m in self.folded.find_overlapping_iter(data) {
-            add(&self.folded_rules[m.pattern().as_usize()], m.start());
+        for (finder, rules) in &self.short {
+            for at in finder.find_iter(data) {
+                add(rules, at);
+            }
         }
         let mut hits: Vec<(Range<usize>, usize, String)> = Vec::new();
         for (i, list) in windows.iter().enumerate() {
@@ -390,7 +372,7 @@ impl SecretScanner {
             !self.compiled[*i].detector.contextual
                 || !specific.iter().any(|s| s.start < r.end && r.start < s.end)
         });
-        hits.sort_by(|a, b| (a.0.start, a.1, a.0.end).cmp(&(b.0.start, b.1, b.0.end)));
+        hits.sort_by_key(|h| (h.0.start, h.1, h.0.end));
         hits.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let mut line = 1;
         let mut counted = 0;
@@ -407,6 +389,79 @@ impl SecretScanner {
             })
             .collect()
     }
+}
+
+/// The forms a keyword is searched in: as written, and for case-insensitive rules also in lower case, upper
+/// case and with a capital first letter.
+fn case_variants(keyword: &str, ignore_case: bool) -> Vec<String> {
+    let mut out = vec![keyword.to_string()];
+    if ignore_case {
+        let mut capital = keyword.to_string();
+        capital[..1].make_ascii_uppercase();
+        out.extend([
+            keyword.to_ascii_lowercase(),
+            keyword.to_ascii_uppercase(),
+            capital,
+        ]);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Turns (keyword, detector) pairs into the automaton's keyword list with the detectors to run for each,
+/// and the short keywords. A leftmost-first search reports one keyword where several overlap
+/// (`aws_secret` hides `secret`), so each keyword triggers the detectors of every keyword it overlaps; a
+/// keyword that contains another is dropped (the shorter one finds it) and its detectors move to it.
+#[allow(clippy::type_complexity)]
+fn plan_keywords(
+    pairs: Vec<(String, usize)>,
+) -> (
+    Vec<String>,
+    Vec<Vec<usize>>,
+    Vec<(memchr::memmem::Finder<'static>, Vec<usize>)>,
+) {
+    let mut words: Vec<(String, Vec<usize>)> = Vec::new();
+    for (word, detector) in pairs {
+        match words.iter_mut().find(|(w, _)| *w == word) {
+            Some((_, list)) => list.push(detector),
+            None => words.push((word, vec![detector])),
+        }
+    }
+    let (short, long): (Vec<_>, Vec<_>) = words.into_iter().partition(|(w, _)| w.len() < 3);
+    // Keywords that contain no other keyword.
+    let kept: Vec<String> = long
+        .iter()
+        .filter(|(w, _)| !long.iter().any(|(o, _)| o != w && w.contains(o.as_str())))
+        .map(|(w, _)| w.clone())
+        .collect();
+    let overlaps = |a: &str, b: &str| {
+        a.contains(b)
+            || b.contains(a)
+            || (1..a.len()).any(|k| b.starts_with(&a[k..]) || a.starts_with(&b[b.len().saturating_sub(k)..]))
+    };
+    let rules = kept
+        .iter()
+        .map(|k| {
+            let mut list: Vec<usize> = long
+                .iter()
+                .filter(|(w, _)| overlaps(k, w))
+                .flat_map(|(_, d)| d.iter().copied())
+                .collect();
+            list.sort();
+            list.dedup();
+            list
+        })
+        .collect();
+    let short = short
+        .into_iter()
+        .map(|(w, mut d)| {
+            d.sort();
+            d.dedup();
+            (memchr::memmem::Finder::new(w.as_bytes()).into_owned(), d)
+        })
+        .collect();
+    (kept, rules, short)
 }
 
 /// The part of `data` around a keyword at `at` that a regex runs on: its line, cut to [`BACK`] bytes
@@ -646,6 +701,39 @@ mod tests {
         };
         let err = SecretScanner::new(&config).unwrap_err();
         assert!(err.to_string().contains("secret-nope"), "{err}");
+    }
+
+    #[test]
+    fn keywords_in_common_cases_and_overlaps() {
+        let scanner = SecretScanner::new(&SecretConfig::default()).unwrap();
+        for text in [
+            "DB_PASSWORD=Tr0ub4dor-3x",
+            "dbPassword: Tr0ub4dor-3x",
+            "Password = Tr0ub4dor-3x",
+            "apiKey: 9f8e7d6c5b4a",
+        ] {
+            let hits = scanner.scan("/srv/app.yaml", text.as_bytes());
+            assert_eq!(
+                hits.iter().map(|h| h.rule).collect::<Vec<_>>(),
+                ["secret-generic-assignment"],
+                "{text}"
+            );
+        }
+        // `SECRET` (keyword of two rules) inside `AWS_SECRET_ACCESS_KEY`.
+        let text = "AWS_SECRET_ACCESS_KEY=Hx2Pq8ZbY3nL9rT6vW1kS4dF7gJ0mC5aE2xR8uQz\n";
+        let hits = scanner.scan("/srv/app.env", text.as_bytes());
+        assert_eq!(
+            hits.iter().map(|h| h.rule).collect::<Vec<_>>(),
+            ["secret-aws-secret-key"]
+        );
+        let (words, rules, short) = plan_keywords(vec![
+            ("aws_secret".into(), 0),
+            ("secret".into(), 1),
+            ("SK".into(), 2),
+        ]);
+        assert_eq!(words, ["secret"]);
+        assert_eq!(rules, [vec![0, 1]]);
+        assert_eq!(short.len(), 1);
     }
 
     #[test]

@@ -31,7 +31,10 @@ fn files() -> Vec<(String, Vec<u8>)> {
 }
 
 /// (path, rule, line) of every hit over the tree, with the hits themselves.
-fn scan_tree(config: &SecretConfig) -> (BTreeSet<(String, String, usize)>, Vec<(String, SecretHit)>) {
+/// (path, rule id, line) triples.
+type HitSet = BTreeSet<(String, String, usize)>;
+
+fn scan_tree(config: &SecretConfig) -> (HitSet, Vec<(String, SecretHit)>) {
     let scanner = SecretScanner::new(config).unwrap();
     let mut set = BTreeSet::new();
     let mut hits = Vec::new();
@@ -44,7 +47,7 @@ fn scan_tree(config: &SecretConfig) -> (BTreeSet<(String, String, usize)>, Vec<(
     (set, hits)
 }
 
-fn expect(items: &[(&str, &str, usize)]) -> BTreeSet<(String, String, usize)> {
+fn expect(items: &[(&str, &str, usize)]) -> HitSet {
     items
         .iter()
         .map(|(p, r, l)| (p.to_string(), r.to_string(), *l))

@@ -58,7 +58,8 @@ pub(crate) struct Detector {
     pub meta: Rule,
     /// Literal keywords, one of which every match contains (the prefilter).
     pub keywords: &'static [&'static str],
-    /// Whether the keywords are matched ignoring ASCII case.
+    /// Whether the keywords are also matched in lower case, upper case and with a capital first letter
+    /// (the regex itself then ignores case; a keyword in other mixed case, `PassWord`, is not seen).
     pub ignore_case: bool,
     /// The byte regex (ASCII mode is added when compiled); group `s` is the secret value.
     pub pattern: &'static str,
@@ -133,13 +134,7 @@ pub(crate) static DETECTORS: &[Detector] = &[
             "AWS secret access key",
             ["https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html"]
         ),
-        keywords: &[
-            "secret_access_key",
-            "secret-access-key",
-            "secretaccesskey",
-            "aws_secret",
-            "aws-secret",
-        ],
+        keywords: &["secret"],
         ignore_case: true,
         pattern: r#"(?i)(?:aws[_.-]?)?secret[_.-]?(?:access[_.-]?)?key["']?\s*(?::|=>|=)\s*["']?(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
         files: Files::Any,
@@ -155,7 +150,7 @@ pub(crate) static DETECTORS: &[Detector] = &[
             "Azure storage account key",
             ["https://learn.microsoft.com/en-us/azure/storage/common/storage-configure-connection-string"]
         ),
-        keywords: &["accountkey"],
+        keywords: &["AccountKey"],
         ignore_case: true,
         pattern: r"(?i)AccountKey\s*=\s*(?P<s>[A-Za-z0-9+/]{86}==)",
         files: Files::Any,
@@ -191,7 +186,7 @@ pub(crate) static DETECTORS: &[Detector] = &[
                 "https://github.com/containers/image/blob/main/docs/containers-auth.json.5.md"
             ]
         ),
-        keywords: &["\"auth\"", "identitytoken", "registrytoken"],
+        keywords: &["\"auth\"", "identityToken", "registryToken"],
         ignore_case: true,
         pattern: r#"(?i)"(?:auth|identitytoken|registrytoken)"\s*:\s*"(?P<s>[A-Za-z0-9+/=_.-]{8,})""#,
         files: Files::Suffix(&[".docker/config.json", "/.dockercfg", "containers/auth.json"]),
@@ -238,6 +233,10 @@ pub(crate) static DETECTORS: &[Detector] = &[
             "auth-token",
             "private_key",
             "private-key",
+            "apiKey",
+            "accessToken",
+            "authToken",
+            "privateKey",
         ],
         ignore_case: true,
         pattern: r#"(?i)(?:^|[^A-Za-z0-9])[A-Za-z0-9_.-]{0,40}?(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?token|auth[_-]?token|private[_-]?key)["']?\s*(?::|=>|=)\s*["']?(?P<s>[^\s"'`,;]{6,200})"#,
