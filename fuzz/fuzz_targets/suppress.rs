@@ -18,8 +18,12 @@ fn finding() -> Finding {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     let subject = Subject {
         image: "registry.example/app:1".into(),
         digests: vec!["sha256:abc".into()],
