@@ -254,7 +254,13 @@ pub(crate) fn read_text(tree: &FileTree, path: &str, out: &mut Out) -> Option<Te
             "{canon}: {} bytes, only the first {MAX_FILE_BYTES} are checked",
             bytes.len()
         ));
-        &bytes[..MAX_FILE_BYTES]
+        // Cut at the last complete line.
+        let cut = &bytes[..MAX_FILE_BYTES];
+        let end = cut
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(MAX_FILE_BYTES, |i| i + 1);
+        &cut[..end]
     } else {
         bytes
     };
@@ -274,19 +280,19 @@ pub(crate) fn read_text(tree: &FileTree, path: &str, out: &mut Out) -> Option<Te
 
 /// The regular files directly in directory `dir` (following a link to the directory), sorted by name.
 pub(crate) fn dir_files(tree: &FileTree, dir: &str) -> Vec<String> {
-    let Ok(Some((canon, node))) = tree.resolve(dir) else {
-        return Vec::new();
+    // Tar streams may omit directory entries: a directory that does not resolve is taken literally.
+    let canon = match tree.resolve(dir) {
+        Ok(Some((canon, node))) if node.kind == EntryKind::Dir => canon,
+        Ok(Some(_)) => return Vec::new(),
+        _ => dir.to_string(),
     };
-    if node.kind != EntryKind::Dir {
-        return Vec::new();
-    }
     let prefix = if canon == "/" {
         "/".to_string()
     } else {
         format!("{canon}/")
     };
     tree.below(&canon)
-        .filter(|(p, _)| !p[prefix.len()..].contains('/'))
+        .filter(|(p, n)| !p[prefix.len()..].contains('/') && n.kind != EntryKind::Dir)
         .map(|(p, _)| p.to_string())
         .collect()
 }

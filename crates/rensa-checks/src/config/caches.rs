@@ -4,8 +4,11 @@ use rensa_oci::{EntryKind, FileTree};
 
 use crate::config::Out;
 
+/// Which files of a cache directory count, by file name.
+type Filter = fn(&str) -> bool;
+
 /// (directory, what it is, file name filter).
-const CACHES: &[(&str, &str, fn(&str) -> bool)] = &[
+const CACHES: &[(&str, &str, Filter)] = &[
     ("/var/cache/apt/archives", "apt downloaded packages", |n| {
         n.ends_with(".deb")
     }),

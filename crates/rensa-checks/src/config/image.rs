@@ -73,15 +73,12 @@ pub fn secret_value(v: &str) -> Option<&'static str> {
     if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
         return Some("a private key");
     }
-    if let Some((scheme, rest)) = v.split_once("://") {
-        if scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') {
-            let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
-            if let Some((userinfo, _)) = auth.rsplit_once('@') {
-                if userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()) {
-                    return Some("a URL with a password");
-                }
-            }
-        }
+    if let Some((scheme, rest)) = v.split_once("://")
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
+        && let Some((userinfo, _)) = rest.split(['/', '?', '#']).next().unwrap_or("").rsplit_once('@')
+        && userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty())
+    {
+        return Some("a URL with a password");
     }
     None
 }
@@ -119,10 +116,10 @@ pub(crate) fn check(image: &Image, out: &mut Out) {
             ));
             continue;
         };
-        if proto.eq_ignore_ascii_case("tcp") {
-            if let Some((_, svc)) = LOGIN_PORTS.iter().find(|(n, _)| *n == p) {
-                ports.push(format!("{key} ({svc})"));
-            }
+        if proto.eq_ignore_ascii_case("tcp")
+            && let Some((_, svc)) = LOGIN_PORTS.iter().find(|(n, _)| *n == p)
+        {
+            ports.push(format!("{key} ({svc})"));
         }
     }
     if !ports.is_empty() {

@@ -61,13 +61,13 @@ pub(crate) fn load(tree: &FileTree, out: &mut Out) -> Option<LoginDefs> {
     let f = read_text(tree, LOGIN_DEFS, out)?;
     let defs = LoginDefs::parse(&f.path, f.layer, &f.text);
     for key in ["PASS_MAX_DAYS", "PASS_MIN_DAYS", "PASS_WARN_AGE", "PASS_MIN_LEN"] {
-        if let Some((v, line, _)) = defs.values.get(key) {
-            if v.parse::<i64>().is_err() {
-                out.warn(format!(
-                    "{}:{line}: {key} '{v}' is not a number; ignored",
-                    defs.path
-                ));
-            }
+        if let Some((v, line, _)) = defs.values.get(key)
+            && v.parse::<i64>().is_err()
+        {
+            out.warn(format!(
+                "{}:{line}: {key} '{v}' is not a number; ignored",
+                defs.path
+            ));
         }
     }
     Some(defs)

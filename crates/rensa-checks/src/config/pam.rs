@@ -129,12 +129,19 @@ fn pwquality_conf(tree: &FileTree, out: &mut Out) -> Option<(u32, String, String
         };
         for (i, raw) in f.text.lines().enumerate() {
             let l = strip_comment(raw).trim();
-            if let Some((k, v)) = l.split_once('=') {
-                if k.trim() == "minlen" {
-                    match v.trim().parse::<u32>() {
-                        Ok(n) => found = Some((n, at(&f.path, i + 1, raw), f.path.clone(), f.layer)),
-                        Err(_) => out.warn(format!("{}:{}: minlen is not a number; ignored", f.path, i + 1)),
-                    }
+            let Some((k, v)) = l.split_once('=') else {
+                continue;
+            };
+            if k.trim() != "minlen" {
+                continue;
+            }
+            match v.trim().parse::<u32>() {
+                Ok(n) => {
+                    found = Some((n, at(&f.path, i + 1, raw), f.path.clone(), f.layer));
+                }
+                Err(_) => {
+                    let line = i + 1;
+                    out.warn(format!("{}:{line}: minlen is not a number; ignored", f.path));
                 }
             }
         }
@@ -199,21 +206,21 @@ pub(crate) fn check(tree: &FileTree, baseline: &Baseline, out: &mut Out) {
             enforced.push((n, why, defs.path.clone(), Some(defs.layer)));
         }
     }
-    if let Some(best) = enforced.iter().max_by_key(|e| e.0) {
-        if best.0 < baseline.password_min_length {
-            let all: Vec<&str> = enforced.iter().map(|e| e.1.as_str()).collect();
-            out.finding(
-                "password-min-length",
-                format!(
-                    "passwords of {} characters are accepted ({}); baseline: at least {}",
-                    best.0,
-                    all.join("; "),
-                    baseline.password_min_length
-                ),
-                Some(&best.2),
-                best.3,
-            );
-        }
+    if let Some(best) = enforced.iter().max_by_key(|e| e.0)
+        && best.0 < baseline.password_min_length
+    {
+        let all: Vec<&str> = enforced.iter().map(|e| e.1.as_str()).collect();
+        out.finding(
+            "password-min-length",
+            format!(
+                "passwords of {} characters are accepted ({}); baseline: at least {}",
+                best.0,
+                all.join("; "),
+                baseline.password_min_length
+            ),
+            Some(&best.2),
+            best.3,
+        );
     }
     // nullok on any pam_unix line of any service.
     for path in dir_files(tree, "/etc/pam.d") {

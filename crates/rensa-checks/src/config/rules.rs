@@ -371,7 +371,10 @@ mod tests {
         assert_eq!(ids, sorted);
         assert!(ids.len() >= 26, "{} rules", ids.len());
         for r in rules() {
-            assert!(r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(
+                r.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            );
             assert!(!r.references.is_empty() && !r.title.is_empty(), "{}", r.id);
         }
     }

@@ -268,12 +268,12 @@ fn inetd_evidence(server: &Server, tree: &FileTree, out: &mut Out, ev: &mut Vec<
                         c.3 = true;
                     }
                 }
-            } else if l.starts_with('}') {
-                if let Some((name, line, disabled, program)) = current.take() {
-                    if !disabled && (program || server.inetd.contains(&name.as_str())) {
-                        ev.push(format!("xinetd: {}:{line}: service {name}", f.path));
-                    }
-                }
+            } else if l.starts_with('}')
+                && let Some((name, line, disabled, program)) = current.take()
+                && !disabled
+                && (program || server.inetd.contains(&name.as_str()))
+            {
+                ev.push(format!("xinetd: {}:{line}: service {name}", f.path));
             }
         }
     }
@@ -297,10 +297,10 @@ fn supervisor_evidence(server: &Server, tree: &FileTree, out: &mut Out, ev: &mut
                      command: Option<usize>,
                      autostart: bool,
                      ev: &mut Vec<String>| {
-            if let (Some((name, _)), Some(line)) = (section, command) {
-                if autostart {
-                    ev.push(format!("supervisord: {}:{line}: [{name}]", f.path));
-                }
+            if let (Some((name, _)), Some(line)) = (section, command)
+                && autostart
+            {
+                ev.push(format!("supervisord: {}:{line}: [{name}]", f.path));
             }
         };
         for (i, line) in f.text.lines().enumerate() {
@@ -352,10 +352,7 @@ fn service_dir_evidence(server: &Server, tree: &FileTree, out: &mut Out, ev: &mu
 }
 
 fn strip_shell_comments(text: &str) -> String {
-    text.lines()
-        .map(|l| strip_comment(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(strip_comment).collect::<Vec<_>>().join("\n")
 }
 
 /// `remote-login-enabled`: one finding per server that is installed and started by something.

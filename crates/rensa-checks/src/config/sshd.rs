@@ -924,17 +924,17 @@ pub(crate) fn check(cfg: &SshdConfig, baseline: &Baseline, out: &mut Out) {
             }
         }
     }
+    // `Protocol 1` no longer does anything (sshd -T ignores the keyword), so it is a warning only.
     if let Some(p) = cfg
         .directives
         .iter()
         .find(|d| d.keyword == "protocol" && d.block.is_none())
+        && p.args.iter().any(|a| a.split(',').any(|x| x.trim() == "1"))
     {
-        if p.args.iter().any(|a| a.split(',').any(|x| x.trim() == "1")) {
-            out.warn(format!(
-                "{}:{}: Protocol is ignored by OpenSSH 7.4 and later (SSH-1 support was removed)",
-                p.file, p.line
-            ));
-        }
+        out.warn(format!(
+            "{}:{}: Protocol 1 is ignored by OpenSSH 7.4 and later (SSH-1 support was removed)",
+            p.file, p.line
+        ));
     }
     if !weak_found.is_empty() {
         let first = where_.first();
