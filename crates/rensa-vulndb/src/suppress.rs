@@ -4,7 +4,7 @@
 //! `suppressions`, CycloneDX `analysis`, the json `suppressed` array).
 //!
 //! [`ignore::read`] and [`openvex::read`] read and check the files (anything unusable is an
-//! [`Error::Suppression`](crate::Error::Suppression) naming the file: a file that cannot be read entirely
+//! [`Error::Suppression`] naming the file: a file that cannot be read entirely
 //! is never used in part); [`apply`] splits findings into kept and suppressed and says which ignore
 //! entries expired or matched nothing.
 //!
