@@ -1040,3 +1040,54 @@ fn clean_debian12() {
     assert_eq!(sshd.permit_root_login.value, "prohibit-password");
     assert!(sshd.password_authentication.value && !sshd.permit_empty_passwords.value);
 }
+
+/// The same expectation from Debian 12's own files, committed (tests/fixtures/config/debian12-etc:
+/// login.defs, pam.d/common-*, passwd, group and sshd_config of the reference rootfs, openssh-server
+/// 1:9.2p1-2+deb12u10), so it runs without the cached rootfs.
+#[test]
+fn debian12_etc_files() {
+    let t = load_dir(&fixtures().join("debian12-etc"));
+    let (findings, warnings) = run(&t, &good_image());
+    let got: Vec<(String, String)> = findings.iter().map(|f| (f.id.clone(), state(f))).collect();
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        got,
+        vec![
+            s(
+                "insecure-pam-nullok",
+                "/etc/pam.d/common-auth:17: auth\t[success=1 default=ignore]\tpam_unix.so nullok"
+            ),
+            s(
+                "password-max-age",
+                "/etc/login.defs:165: PASS_MAX_DAYS\t99999 (passwords never expire); baseline: at most 90 days"
+            ),
+            s(
+                "password-min-age",
+                "/etc/login.defs:166: PASS_MIN_DAYS\t0; baseline: at least 1 days"
+            ),
+            s(
+                "password-min-length",
+                "passwords of 6 characters are accepted (/etc/pam.d/common-password:25: password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt \
+                 (pam_unix's default minlen is 6)); baseline: at least 8"
+            ),
+            s(
+                "ssh-login-grace-time",
+                "/etc/ssh/sshd_config: not set, OpenSSH 9.2's default is 120 seconds (120 seconds; baseline: at most 60)"
+            ),
+            s(
+                "ssh-max-auth-tries",
+                "/etc/ssh/sshd_config: not set, OpenSSH 9.2's default is 6 (baseline: at most 4)"
+            ),
+            s(
+                "ssh-password-auth",
+                "/etc/ssh/sshd_config: not set, OpenSSH 9.2's default is yes"
+            ),
+            s("ssh-x11-forwarding", "/etc/ssh/sshd_config:90: X11Forwarding yes"),
+            s(
+                "umask-permissive",
+                "/etc/login.defs:151: UMASK\t\t022; new files are readable by other users (want 027 or 077)"
+            ),
+        ]
+    );
+    assert_eq!(warnings, Vec::<String>::new());
+}
