@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use rensa_catalog::{Ecosystem, Package};
-use rensa_vulndb::advisory::Advisory;
+use rensa_vulndb::advisory::{Advisory, Event};
 use rensa_vulndb::feed::nodejs::range::Version;
 use rensa_vulndb::feed::read_path;
 use rensa_vulndb::matcher::match_package;
@@ -199,51 +199,90 @@ fn verdicts_agree_with_node_semver() {
     let verdicts: Vec<Option<Vec<(bool, bool, bool)>>> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(verdicts.len(), cases.len());
 
-    let (mut compared, mut release_checked, mut widened, mut pre_default_differs) = (0, 0, 0, 0);
-    let mut failures = Vec::new();
-    for ((id, vuln, patched, versions), verdict) in cases.iter().zip(verdicts) {
-        // rensa read every record, so node must accept every range too.
-        let verdict = verdict.unwrap_or_else(|| panic!("{id}: node refuses {vuln:?} / {patched:?}"));
-        let a = by_id[id.as_str()];
-        let module = &a.affected[0].package;
-        for (v, (node_default, node_interval, release_named)) in versions.iter().zip(verdict) {
-            let ours = !match_package(&pkg(module, v), None, std::slice::from_ref(a)).is_empty();
-            compared += 1;
-            let pre = v.contains('-');
-            if !pre {
-                release_checked += 1;
-                if ours != node_default || ours != node_interval {
-                    failures.push(format!(
-                        "{id} {vuln:?} / {patched:?} at {v}: rensa {ours}, node {node_default}"
-                    ));
-                }
-            } else if ours != node_interval {
-                // The one deliberate widening: pre-releases of a version that one of the ranges
-                // names, lying in a gap that holds no release version.
-                if ours && !node_interval && release_named {
-                    widened += 1;
-                } else {
-                    failures.push(format!(
-                        "{id} {vuln:?} / {patched:?} at {v}: rensa {ours}, node (interval) {node_interval}"
-                    ));
+    // A mutant that reads every fixed version as still affected shows that the comparison can fail.
+    let mutants: Vec<Advisory> = batch
+        .advisories
+        .iter()
+        .cloned()
+        .map(|mut a| {
+            for e in a
+                .affected
+                .iter_mut()
+                .flat_map(|x| &mut x.ranges)
+                .flat_map(|r| &mut r.events)
+            {
+                if let Event::Fixed(v) = e {
+                    *e = Event::LastAffected(v.clone());
                 }
             }
-            if pre && ours != node_default {
-                pre_default_differs += 1;
+            a
+        })
+        .collect();
+    let mutant_by_id: BTreeMap<&str, &Advisory> = mutants.iter().map(|a| (a.id.as_str(), a)).collect();
+    for (mutant, by_id) in [(false, &by_id), (true, &mutant_by_id)] {
+        let (mut compared, mut release_checked, mut widened, mut pre_default_differs) = (0, 0, 0, 0);
+        let mut failures = Vec::new();
+        for ((id, vuln, patched, versions), verdict) in cases.iter().zip(&verdicts) {
+            // rensa read every record, so node must accept every range too.
+            let verdict = verdict
+                .as_ref()
+                .unwrap_or_else(|| panic!("{id}: node refuses {vuln:?} / {patched:?}"));
+            let a = by_id[id.as_str()];
+            let module = &a.affected[0].package;
+            // The releases right after a version a range names (`<=1.0.0` ends before 1.0.1).
+            let after_named: Vec<String> = versions_in(vuln)
+                .into_iter()
+                .chain(versions_in(patched))
+                .map(|v| v.successor().release().to_string())
+                .collect();
+            for (v, &(node_default, node_interval, release_named)) in versions.iter().zip(verdict) {
+                let ours = !match_package(&pkg(module, v), None, std::slice::from_ref(a)).is_empty();
+                compared += 1;
+                let pre = v.contains('-');
+                if !pre {
+                    release_checked += 1;
+                    if ours != node_default || ours != node_interval {
+                        failures.push(format!(
+                            "{id} {vuln:?} / {patched:?} at {v}: rensa {ours}, node {node_default}"
+                        ));
+                    }
+                } else if ours != node_interval {
+                    // The one deliberate widening: pre-releases, in a gap that holds no release version,
+                    // of a version that a range names or that comes right after one.
+                    let release = v.split('-').next().unwrap();
+                    if ours && !node_interval && (release_named || after_named.iter().any(|r| r == release)) {
+                        widened += 1;
+                    } else {
+                        failures.push(format!(
+                            "{id} {vuln:?} / {patched:?} at {v}: rensa {ours}, node (interval) {node_interval}"
+                        ));
+                    }
+                }
+                if pre && ours != node_default {
+                    pre_default_differs += 1;
+                }
             }
         }
+        if mutant {
+            assert!(
+                failures.len() > 100,
+                "the comparison must catch fixed versions read as affected: {} caught",
+                failures.len()
+            );
+            continue;
+        }
+        eprintln!(
+            "nodejs differential: {} advisories, {compared} verdicts ({release_checked} release versions), \
+             {widened} pre-releases widened, {pre_default_differs} pre-release verdicts differ from node's \
+             default pre-release exclusion",
+            cases.len()
+        );
+        assert!(compared > 10_000, "{compared}");
+        assert!(
+            failures.is_empty(),
+            "{} disagreements:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
-    eprintln!(
-        "nodejs differential: {} advisories, {compared} verdicts ({release_checked} release versions), \
-         {widened} pre-releases widened, {pre_default_differs} pre-release verdicts differ from node's \
-         default pre-release exclusion",
-        cases.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} disagreements:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(compared > 10_000, "{compared}");
 }

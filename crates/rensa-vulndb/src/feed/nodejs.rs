@@ -30,9 +30,15 @@
 //!     `<=1.5.1` / `>=1.5.2` pair gives `fixed 1.5.2`; `<=0.7.0` / `>0.7.0` gives `fixed 0.7.1` rather
 //!     than the successor `0.7.1-0`. The pre-releases of `P` in that gap (`1.5.2-beta`)
 //!     are then reported as affected although neither range names them: the one deliberate widening;
-//!   - otherwise `last_affected v` when `hi` is the successor of an inclusive bound `v` (`<=1.5.1`),
-//!     else `fixed hi` when some patched version exists above, else `limit hi` (the versions from `hi`
-//!     on are not affected, but no fix is known: `<99.999.9999` with no patch).
+//!   - otherwise, when some patched version lies above but release versions lie in between (they are
+//!     neither vulnerable nor patched), the interval's own end: `fixed` at the first release after it
+//!     (`<=1.0.0` / `>=2.0.0` → `fixed 1.0.1`, which also counts `1.0.1-…` pre-releases in; `<1.6.0`
+//!     → `fixed 1.6.0`), so that release versions are exactly what the ranges say and the finding still
+//!     shows a version without the vulnerability (not necessarily the patched one the advisory
+//!     recommends). An end after an explicit pre-release stays exact (`fixed 2.0.0-rc.3`,
+//!     `last_affected 2.0.0-rc.2`);
+//!   - with no patched version above: `last_affected v` for an inclusive end `<=v`, else `limit hi`
+//!     (the versions from `hi` on are not affected, but no fix is known: `<99.999.9999` with no patch).
 //!
 //! Likewise a gap between two affected intervals that holds no release version (`1.0.x || 1.1.x` leaves
 //! out only the pre-releases of 1.1.0) is closed, so that the fix reported is not such a pre-release.
@@ -290,10 +296,13 @@ pub fn events(affected: &VersionSet, patched: &VersionSet) -> Vec<Event> {
         };
         let event = match first_patched {
             Some(p) if release >= p && next_lo.is_none_or(|n| p <= *n) => Event::Fixed(p.to_string()),
-            _ => match hi.predecessor() {
-                Some(last) => Event::LastAffected(last.to_string()),
-                None if first_patched.is_some() => Event::Fixed(hi.to_string()),
-                None => Event::Limit(hi.to_string()),
+            // `<=1.0.0` or `<1.1` (ending at `1.0.1-0`, `1.1.0-0`) with a patch further up: the first
+            // release after the interval.
+            _ => match (&first_patched, hi.predecessor()) {
+                (Some(_), _) if hi.to_string().ends_with("-0") => Event::Fixed(hi.release().to_string()),
+                (Some(_), None) => Event::Fixed(hi.to_string()),
+                (_, Some(last)) => Event::LastAffected(last.to_string()),
+                (None, None) => Event::Limit(hi.to_string()),
             },
         };
         events.push(event);
@@ -352,7 +361,13 @@ mod tests {
             ("<99.999.9999", "<0.0.0", &["introduced 0", "limit 99.999.9999"]),
             ("<= 0.2.4", "", &["introduced 0", "last_affected 0.2.4"]),
             // gap with release versions between vulnerable and patched.
-            ("<=1.0.0", ">=2.0.0", &["introduced 0", "last_affected 1.0.0"]),
+            ("<=1.0.0", ">=2.0.0", &["introduced 0", "fixed 1.0.1"]),
+            (
+                "<=2.0.0-rc.2",
+                ">=2.1.0",
+                &["introduced 0", "last_affected 2.0.0-rc.2"],
+            ),
+            ("<2.0.0-rc.3", ">=2.1.0", &["introduced 0", "fixed 2.0.0-rc.3"]),
             ("<1.6.0", ">=2.0.0", &["introduced 0", "fixed 1.6.0"]),
             // spaced operators
             ("<= 1.2.2", ">= 1.2.3", &["introduced 0", "fixed 1.2.3"]),
@@ -440,6 +455,156 @@ mod tests {
         ];
         for (v, p, want) in cases {
             assert_eq!(ev(v, p), *want, "vulnerable {v:?}, patched {p:?}");
+        }
+    }
+
+    /// Real pairs of the shared data (file named first), events derived by hand.
+    #[test]
+    fn real_pairs_from_the_shared_data() {
+        let cases: &[(&str, &str, &str, &[&str])] = &[
+            (
+                "npm/8.json",
+                "<3.11 || >= 4 <4.5",
+                ">=3.11 <4 || >=4.5",
+                &["introduced 0", "fixed 3.11.0", "introduced 4.0.0", "fixed 4.5.0"],
+            ),
+            (
+                "npm/11.json",
+                "2.0.x || 2.1.x",
+                ">= 2.2.x",
+                &["introduced 2.0.0", "fixed 2.2.0"],
+            ),
+            (
+                "npm/13.json",
+                "<= 2.4.3",
+                "> 2.4.3",
+                &["introduced 0", "fixed 2.4.4"],
+            ),
+            (
+                "npm/33.json",
+                "<=2.0.0-rc7",
+                ">=2.0.0-rc8",
+                &["introduced 0", "fixed 2.0.0-rc8"],
+            ),
+            (
+                "npm/35.json",
+                "<1.6.5 || >=1.7.0 <1.7.2",
+                "~1.6.5 || >=1.7.2",
+                &["introduced 0", "fixed 1.6.5", "introduced 1.7.0", "fixed 1.7.2"],
+            ),
+            (
+                "npm/66.json",
+                "<=v2.0.0-alpha7",
+                ">=v2.0.0-alpha8",
+                &["introduced 0", "fixed 2.0.0-alpha8"],
+            ),
+            // 4.0.0 is neither vulnerable (not > 4.0.0) nor patched (not < 4.0.0).
+            (
+                "npm/75.json",
+                "<3.4.6 || > 4.0.0 <4.0.5",
+                ">=3.4.6 < 4.0.0|| >=4.0.5",
+                &["introduced 0", "fixed 3.4.6", "introduced 4.0.1-0", "fixed 4.0.5"],
+            ),
+            // 2.4.3 – 2.4.x are neither; 3.0.0 is patched (`<= 3.0.0`), 3.0.1 is not.
+            (
+                "npm/92.json",
+                "<= 2.4.2 || >= 3.0.0 <=3.0.1",
+                ">=2.5.0 <= 3.0.0 || >=3.1.0",
+                &["introduced 0", "fixed 2.4.3", "introduced 3.0.1-0", "fixed 3.0.2"],
+            ),
+            (
+                "npm/107.json",
+                "<= 1.0",
+                ">= 1.1",
+                &["introduced 0", "fixed 1.1.0"],
+            ),
+            (
+                "npm/137.json",
+                "2.1.0-M1 || 2.1.0-M2",
+                "",
+                &["introduced 2.1.0-M1", "last_affected 2.1.0-M2"],
+            ),
+            (
+                "npm/151.json",
+                ">= 1.0.0 < 1.4.6 || 2.0.0",
+                ">= 1.4.6 < 2.0.0 || >= 2.0.1",
+                &[
+                    "introduced 1.0.0",
+                    "fixed 1.4.6",
+                    "introduced 2.0.0",
+                    "fixed 2.0.1",
+                ],
+            ),
+            (
+                "npm/332.json",
+                ">=3.0.0 <=3.9.1 || =3.10.2",
+                "=3.10.1 || >=3.10.3",
+                &[
+                    "introduced 3.0.0",
+                    "fixed 3.9.2",
+                    "introduced 3.10.2",
+                    "fixed 3.10.3",
+                ],
+            ),
+            (
+                "npm/367.json",
+                "<5.0.3 >=5.0.0 || < 4.2.1",
+                ">=5.0.3 >=4.2.1",
+                &["introduced 0", "fixed 4.2.1", "introduced 5.0.0", "fixed 5.0.3"],
+            ),
+            (
+                "npm/391.json",
+                "<=0.9.4 || 1.0.0",
+                ">=1.0.1 || >=0.9.5 <1.0.0",
+                &["introduced 0", "fixed 0.9.5", "introduced 1.0.0", "fixed 1.0.1"],
+            ),
+            (
+                "npm/450.json",
+                "<=3.7.1 || >= 3.7.3",
+                "",
+                &["introduced 0", "last_affected 3.7.1", "introduced 3.7.3"],
+            ),
+            (
+                "npm/466.json",
+                ">=1.7.0 <1.7.16 || >=1.8.0 <1.8.8 || >=2.0.0 <2.0.8 || >=3.0.0-beta.1 <3.0.0-beta.7",
+                ">=3.0.0-beta.7 || >=2.0.8 <3.0.0-beta.1 || >=1.8.8 <2.0.0 || >=1.7.16 <1.8.0",
+                &[
+                    "introduced 1.7.0",
+                    "fixed 1.7.16",
+                    "introduced 1.8.0",
+                    "fixed 1.8.8",
+                    "introduced 2.0.0",
+                    "fixed 2.0.8",
+                    "introduced 3.0.0-beta.1",
+                    "fixed 3.0.0-beta.7",
+                ],
+            ),
+            ("npm/477.json", "*", "", &["introduced 0"]),
+            // `^1.1.7` covers 1.1.7 – 1.x; below 1.1.7 and 2.0.0 are affected.
+            (
+                "npm/490.json",
+                "<2.0.1 || <1.1.7",
+                "^1.1.7 || >= 2.0.1",
+                &["introduced 0", "fixed 1.1.7", "introduced 2.0.0-0", "fixed 2.0.1"],
+            ),
+            (
+                "npm/495.json",
+                "<2.0.18 || <3.0.16 || <3.1.6 || <4.0.8 || <5.0.0-beta.5",
+                "^2.0.18 || ^3.0.16 || ^3.1.6 || ^4.0.8 || ^5.0.0-beta.5",
+                &[
+                    "introduced 0",
+                    "fixed 2.0.18",
+                    "introduced 3.0.0-0",
+                    "fixed 3.0.16",
+                    "introduced 4.0.0-0",
+                    "fixed 4.0.8",
+                    "introduced 5.0.0-0",
+                    "fixed 5.0.0-beta.5",
+                ],
+            ),
+        ];
+        for (file, v, p, want) in cases {
+            assert_eq!(ev(v, p), *want, "{file}: vulnerable {v:?}, patched {p:?}");
         }
     }
 
