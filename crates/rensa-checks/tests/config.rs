@@ -1091,3 +1091,136 @@ fn debian12_etc_files() {
     );
     assert_eq!(warnings, Vec::<String>::new());
 }
+
+/// Garbage in every file the rules read (seeded, reproducible): warnings at most, never a panic.
+#[test]
+fn garbage_never_panics() {
+    let files = [
+        "/etc/ssh/sshd_config",
+        "/etc/ssh/sshd_config.d/a.conf",
+        "/etc/login.defs",
+        "/etc/pam.d/common-password",
+        "/etc/pam.d/common-auth",
+        "/etc/security/pwquality.conf",
+        "/etc/sudoers",
+        "/etc/sudoers.d/x",
+        "/etc/passwd",
+        "/etc/shadow",
+        "/etc/inetd.conf",
+        "/etc/xinetd.d/x",
+        "/etc/supervisor/conf.d/x.conf",
+        "/etc/service/x/run",
+    ];
+    let pieces: &[&str] = &[
+        "Include ",
+        "Match ",
+        "User ",
+        "Address ",
+        "all",
+        "PermitRootLogin",
+        "=",
+        "\"",
+        "'",
+        "\\",
+        "#",
+        " ",
+        "\t",
+        "\n",
+        "yes",
+        "no",
+        "*",
+        "?",
+        "[",
+        "]",
+        "!",
+        ",",
+        "/",
+        "10.0.0.0/",
+        "99",
+        "-1",
+        "Ciphers ",
+        "+",
+        "^",
+        "-",
+        "NOPASSWD:",
+        "@includedir ",
+        "/etc/sudoers.d",
+        "password ",
+        "[success=1 ",
+        "pam_unix.so ",
+        "minlen=",
+        "nullok",
+        ":",
+        "0",
+        "$1$",
+        "service ",
+        "{",
+        "}",
+        "disable = ",
+        "[program:x]",
+        "command=",
+        "sshd",
+        "\u{fffd}",
+        "UMASK ",
+        "0o",
+        "PASS_MAX_DAYS ",
+        "LoginGraceTime ",
+        "1w2d3h4m5s",
+        "99999999999999999999",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let img = image(serde_json::json!({
+        "User": "0:0", "Env": ["PATH=/a::b:/", "=x", "NOEQUALS"], "ExposedPorts": {"x/tcp": {}, "22": {}},
+        "Healthcheck": {"Test": "CMD"}, "Cmd": ["sh", "-c", "sshd;service"]
+    }));
+    for _ in 0..300 {
+        let mut entries = vec![
+            Entry::file("/usr/sbin/sshd", b"x"),
+            Entry::symlink("/etc/ssh/loop", "/etc/ssh/loop"),
+        ];
+        for f in files {
+            let mut text = Vec::new();
+            for _ in 0..(next() % 60) {
+                let piece = pieces[(next() % pieces.len() as u64) as usize];
+                text.extend_from_slice(piece.as_bytes());
+                if next() % 17 == 0 {
+                    text.push((next() % 256) as u8);
+                }
+            }
+            entries.push(Entry::file(f, &text));
+        }
+        let t = tree(entries);
+        let _ = run(&t, &img);
+        let _ = config::remote_login(&t, &img);
+    }
+}
+
+/// Includes that include themselves stop at a bound, with a warning, instead of growing exponentially.
+#[test]
+fn include_bomb_is_bounded() {
+    let mut entries = vec![Entry::file(
+        "/etc/ssh/sshd_config",
+        "Include sshd_config.d/*.conf\nPermitRootLogin yes\n",
+    )];
+    for i in 0..8 {
+        entries.push(Entry::file(
+            &format!("/etc/ssh/sshd_config.d/{i}.conf"),
+            "Include /etc/ssh/sshd_config.d/*.conf\n",
+        ));
+    }
+    let t = tree(entries);
+    let (findings, warnings) = run(&t, &good_image());
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("more than 256 included files")),
+        "{warnings:?}"
+    );
+    assert!(findings.iter().any(|f| f.id == "ssh-root-login"));
+}

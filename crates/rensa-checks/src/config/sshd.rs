@@ -18,6 +18,8 @@ pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
 const SSHDIR: &str = "/etc/ssh";
 /// sshd's limit on nested `Include`s.
 const MAX_INCLUDE_DEPTH: usize = 16;
+/// The most included files read in total (a self-including glob would otherwise grow exponentially).
+const MAX_INCLUDED_FILES: usize = 256;
 
 /// OpenSSH 9.2's default `Ciphers`.
 pub const DEFAULT_CIPHERS: &[&str] = &[
@@ -209,6 +211,7 @@ struct Reader<'a> {
     tree: &'a FileTree,
     out: &'a mut Out,
     cfg: SshdConfig,
+    included: usize,
 }
 
 impl SshdConfig {
@@ -219,6 +222,7 @@ impl SshdConfig {
             tree,
             out,
             cfg: SshdConfig::default(),
+            included: 0,
         };
         reader.file(&file, None, 0);
         Some(reader.cfg)
@@ -233,6 +237,7 @@ impl SshdConfig {
                 tree,
                 out: &mut out,
                 cfg: SshdConfig::default(),
+                included: 0,
             };
             reader.file(&file, None, 0);
             reader.cfg
@@ -621,6 +626,14 @@ impl Reader<'_> {
                     }
                     for arg in &args {
                         for path in self.expand(arg) {
+                            self.included += 1;
+                            if self.included > MAX_INCLUDED_FILES {
+                                self.out.warn(format!(
+                                    "{}:{lineno}: more than {MAX_INCLUDED_FILES} included files; the rest are ignored",
+                                    file.path
+                                ));
+                                break;
+                            }
                             if let Some(inc) = read_text(self.tree, &path, self.out) {
                                 self.file(&inc, block, depth + 1);
                             }
