@@ -12,12 +12,12 @@
 
 pub mod image;
 pub mod login_defs;
-pub mod pam;
+mod pam;
 pub mod perms;
 pub mod rules;
 pub mod services;
 pub mod sshd;
-pub mod sudo;
+mod sudo;
 
 mod caches;
 mod glob;
