@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker-registry skopeo umoci apache2-utils openssl python3-venv rpm sqlite3 db5.3-util zstd)
+APT_PACKAGES=(docker-registry skopeo umoci apache2-utils openssl python3-venv rpm sqlite3 db5.3-util zstd yara)
 # sshd -T is the oracle of the sshd_config tests (crates/rensa-checks/tests/config.rs); only the binary is used.
 APT_PACKAGES+=(openssh-server)
 missing=()
