@@ -18,7 +18,9 @@ pub mod finding;
 pub mod malware;
 pub mod password;
 pub mod rule;
+pub mod scan;
 pub mod secret;
 
 pub use error::{Error, Result};
 pub use finding::{Category, Finding, Severity};
+pub use scan::{ChecksOptions, ImageChecks, Scanners};
