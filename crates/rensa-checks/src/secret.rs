@@ -39,6 +39,11 @@ const FORWARD: usize = 1024;
 /// How far after a `-----BEGIN` line a private key's `-----END` line may be.
 const KEY_SPAN: usize = 16 * 1024;
 
+/// Values in distributions' default configuration files that look like credentials but are shipped samples,
+/// as (path without the leading `/`, value): Debian's OpenSSL 3 `openssl.cnf` carries a CMP example section
+/// with `secret = pass:insta` (the Insta Demo CA's public test password).
+const KNOWN_DEFAULTS: &[(&str, &[u8])] = &[("etc/ssl/openssl.cnf", b"pass:insta")];
+
 /// Settings of the secret scanner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretConfig {
@@ -362,6 +367,12 @@ impl SecretScanner {
                 }
             }
         }
+        // Sample values that distributions ship in their default configuration files.
+        hits.retain(|(r, _, _)| {
+            !KNOWN_DEFAULTS
+                .iter()
+                .any(|(p, v)| path.trim_start_matches('/') == *p && &data[r.clone()] == *v)
+        });
         // A rule that knows the credential's format wins over one that only knows its context.
         let specific: Vec<Range<usize>> = hits
             .iter()

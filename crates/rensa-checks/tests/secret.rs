@@ -196,6 +196,14 @@ fn decoys_are_not_reported() {
         hits.iter().map(|h| (h.rule, h.line)).collect::<Vec<_>>(),
         [("secret-generic-assignment", 1), ("secret-generic-assignment", 2)]
     );
+    // Debian's shipped OpenSSL sample password is known; the same line elsewhere is not.
+    let cnf = b"[cmp]\nsecret = pass:insta # can be used for both client and server side\n";
+    assert_eq!(scanner.scan("/etc/ssl/openssl.cnf", cnf), vec![]);
+    let hits = scanner.scan("/etc/app/tls.cnf", cnf);
+    assert_eq!(
+        hits.iter().map(|h| (h.rule, h.line)).collect::<Vec<_>>(),
+        [("secret-generic-assignment", 2)]
+    );
     // Generic assignments count only in configuration files.
     assert_eq!(scanner.scan("/srv/app/main.py", real.as_bytes()), vec![]);
 }
@@ -369,11 +377,14 @@ const TRIVY_RULES: &[(&str, &str)] = &[
 const TRIVY_DECOYS: &[(&str, usize)] = &[("etc/app/decoys.conf", 11)];
 
 fn trivy() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("RENSA_TRIVY") {
+    if let Some(p) = std::env::var_os("RENSA_TRIVY").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cached = root.join(".cache/bench/trivy/trivy-0.59.1");
+    // Where scripts/setup-test-deps.sh (ensure_trivy in scripts/lib/common.sh) puts it.
+    let cache = std::env::var_os("RENSA_BENCH_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/bench"));
+    let cached = cache.join("trivy/trivy-0.59.1");
     cached.exists().then_some(cached)
 }
 
