@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run -p rensa-checks --example secrets -- [--no-default-allowlist] [--allow GLOB]... [--binaries]
-//!     [--max-size BYTES] [--bench] DIR
+//!     [--disable RULE-ID]... [--max-size BYTES] [--bench] DIR
 //! ```
 //! Paths are printed relative to DIR; the scanner sees them as absolute image paths (`/etc/...`).
 //! `--bench` reads the scannable files into memory first, then times the scan alone on one thread and
