@@ -11,6 +11,11 @@ use rensa_vulndb::matcher::{self, Finding, MatchSet};
 use rensa_vulndb::severity::Rating;
 use rensa_vulndb::suppress::{self, Date, Subject, ignore, openvex};
 
+use rensa_checks::config::Baseline;
+use rensa_checks::password::Budget;
+use rensa_checks::{ChecksOptions, Finding as CheckFinding, ImageChecks, Scanners, Severity};
+use rensa_policy::scan::{Decision, Item, Policy};
+
 use crate::ImageArgs;
 use crate::report::{self, Report, ReportFormat};
 
@@ -22,8 +27,8 @@ pub struct ScanArgs {
     /// The database directory (default: $XDG_CACHE_HOME/rensa/db, else ~/.cache/rensa/db).
     #[arg(long, value_name = "DIR")]
     db: Option<PathBuf>,
-    /// Scanners to run (only `vuln` exists so far).
-    #[arg(long, value_delimiter = ',', default_value = "vuln")]
+    /// Scanners to run (comma-separated): vuln, config, secret, malware.
+    #[arg(long, value_delimiter = ',', default_value = "vuln,config,secret,malware")]
     scanners: Vec<String>,
     /// Only report these severities (comma-separated: critical,high,medium,low,negligible,unknown).
     #[arg(long, value_delimiter = ',')]
@@ -37,9 +42,36 @@ pub struct ScanArgs {
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Exit with this code when anything is reported (0: always succeed).
-    #[arg(long, default_value_t = 0)]
-    exit_code: u8,
+    /// Exit with this code when the policy's verdict is `block` (default: 1 with --policy, else 0:
+    /// always succeed).
+    #[arg(long)]
+    exit_code: Option<u8>,
+    /// The deployment policy deciding which findings block the image (YAML; default: the built-in
+    /// policy: critical/high vulnerabilities, remote login, weak remote-login passwords, malware,
+    /// critical secrets).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// The password-policy baseline for the config checks (JSON; missing keys keep the defaults).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Seconds to spend guessing each password hash against the common-password list (0: no guessing).
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    password_budget: f64,
+    /// A directory of YARA rules (`*.yar`, `*.yara`) to use with the built-in malware rules; repeatable.
+    #[arg(long, value_name = "DIR")]
+    malware_rules: Vec<PathBuf>,
+    /// A list of known-bad SHA-256 hashes (`sha256sum` format); repeatable.
+    #[arg(long, value_name = "FILE")]
+    malware_hashes: Vec<PathBuf>,
+    /// Paths not to scan for secrets (globs: `*`, `**`, `?`); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    secret_allow: Vec<String>,
+    /// Secret rules not to report (`secret-jwt`, …); repeatable.
+    #[arg(long, value_name = "ID")]
+    secret_skip_rule: Vec<String>,
+    /// Scan binary files for secrets too.
+    #[arg(long)]
+    secret_scan_binaries: bool,
     /// Suppress findings listed in this ignore file (YAML: id, reason, optional package and expiry);
     /// repeatable. Without it, `.rensaignore.yaml` in the current directory is used if it exists.
     #[arg(long, value_name = "FILE")]
@@ -57,6 +89,76 @@ pub struct ScanArgs {
 fn keep(f: &Finding, args: &ScanArgs) -> bool {
     (args.severity.is_empty() || args.severity.contains(&f.severity))
         && !(args.ignore_unfixed && f.status != Status::Fixed)
+}
+
+/// The vulnerability rating a check severity is filtered as (`--severity`): info counts as negligible.
+fn rating_of(s: Severity) -> Rating {
+    match s {
+        Severity::Critical => Rating::Critical,
+        Severity::High => Rating::High,
+        Severity::Medium => Rating::Medium,
+        Severity::Low => Rating::Low,
+        Severity::Info => Rating::Negligible,
+    }
+}
+
+/// The scanner names `--scanners` knows.
+const SCANNERS: &[&str] = &["vuln", "config", "secret", "malware"];
+
+/// Sets up the config, secret and malware checks the arguments ask for (None when none is asked for).
+fn image_checks(args: &ScanArgs) -> Result<Option<ImageChecks>> {
+    let on = |name: &str| args.scanners.iter().any(|s| s == name);
+    let scanners = Scanners {
+        config: on("config"),
+        secret: on("secret"),
+        malware: on("malware"),
+    };
+    if !scanners.any() {
+        return Ok(None);
+    }
+    if !(args.password_budget.is_finite() && args.password_budget >= 0.0) {
+        bail!("--password-budget must be a number of seconds, 0 or more");
+    }
+    let mut options = ChecksOptions {
+        scanners,
+        password_budget: Budget::seconds(args.password_budget),
+        ..ChecksOptions::default()
+    };
+    if let Some(path) = &args.baseline {
+        options.baseline = Baseline::load(path)?;
+    }
+    options.malware.rule_dirs = args.malware_rules.clone();
+    options.malware.hash_lists = args.malware_hashes.clone();
+    options.secret.allow_paths = args.secret_allow.clone();
+    options.secret.disabled_rules = args.secret_skip_rule.clone();
+    options.secret.scan_binaries = args.secret_scan_binaries;
+    Ok(Some(ImageChecks::new(options)?))
+}
+
+/// What the policy sees of every reported vulnerability and finding.
+fn policy_items(vulnerabilities: &[Finding], findings: &[CheckFinding]) -> Vec<Item> {
+    let mut items: Vec<Item> = vulnerabilities
+        .iter()
+        .map(|v| Item {
+            category: "vulnerability".into(),
+            id: v.id.clone(),
+            aliases: v.aliases.clone(),
+            severity: v.severity.to_string(),
+            package: Some((v.package.name.clone(), v.package.purl.clone())),
+            path: None,
+            fixed: v.status == Status::Fixed,
+        })
+        .collect();
+    items.extend(findings.iter().map(|f| Item {
+        category: f.category.as_str().into(),
+        id: f.id.clone(),
+        aliases: Vec::new(),
+        severity: f.severity.to_string(),
+        package: None,
+        path: f.path.clone(),
+        fixed: false,
+    }));
+    items
 }
 
 /// The ignore file used when `--ignore-file` is not given, if it exists in the current directory.
@@ -89,19 +191,46 @@ fn read_suppressions(
 
 /// Runs `rensa scan`.
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
-    if let Some(other) = args.scanners.iter().find(|s| s.as_str() != "vuln") {
-        bail!("scanner {other:?} is not available yet (available: vuln)");
+    if let Some(other) = args.scanners.iter().find(|s| !SCANNERS.contains(&s.as_str())) {
+        bail!("unknown scanner {other:?} (known: {})", SCANNERS.join(", "));
     }
+    // Everything the user gave is read before the image: a bad file fails the scan, never half of it.
     let mut suppress_notes = Vec::new();
     let (ignores, vex) = read_suppressions(args, &mut suppress_notes)?;
-    let sbom = crate::catalog_image(&args.image, &args.image_args)?;
+    let policy = match &args.policy {
+        Some(p) => Policy::read(p)?,
+        None => Policy::default(),
+    };
+    let checks = image_checks(args)?;
+    let (sbom, tree) = crate::catalog_image_with(
+        &args.image,
+        &args.image_args,
+        checks.as_ref().map(|c| c as &dyn rensa_oci::Interest),
+    )?;
+    let mut check_notes = Vec::new();
+    let check_findings: Vec<CheckFinding> = match (&checks, &tree) {
+        (Some(c), Some((tree, image))) => {
+            let (f, w) = c.findings(tree, image);
+            check_notes = w;
+            f
+        }
+        (Some(_), None) if args.scanners.len() < SCANNERS.len() => {
+            check_notes
+                .push("the config, secret and malware scanners need an image, not an SBOM: not run".into());
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    let vuln_on = args.scanners.iter().any(|s| s == "vuln");
     let dir = match &args.db {
         Some(d) => d.clone(),
         None => db::default_dir()
             .ok_or_else(|| anyhow!("no cache directory: set XDG_CACHE_HOME or HOME, or give --db DIR"))?,
     };
     let mut notes: Vec<String> = sbom.warnings.clone();
+    notes.extend(check_notes);
     let set = match Database::open(&dir) {
+        _ if !vuln_on => MatchSet::default(),
         Ok(db) => {
             let status = db.status()?;
             // The age of the freshest source's newest record: the database is as fresh as its best feed.
@@ -144,11 +273,21 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let outcome = suppress::apply(findings, &Subject::of(&sbom), &ignores, &vex, Date::today_utc());
     notes.extend(suppress_notes);
     notes.extend(outcome.notices.iter().map(|n| n.to_string()));
+    let vulnerabilities: Vec<Finding> = outcome.kept.into_iter().filter(|f| keep(f, args)).collect();
+    let findings: Vec<CheckFinding> = check_findings
+        .into_iter()
+        .filter(|f| args.severity.is_empty() || args.severity.contains(&rating_of(f.severity)))
+        .collect();
+    let verdict = policy.evaluate(&policy_items(&vulnerabilities, &findings), Date::today_utc());
+    notes.extend(verdict.warnings.iter().cloned());
+    let block = verdict.decision == Decision::Block;
     let report = Report {
         sbom,
-        vulnerabilities: outcome.kept.into_iter().filter(|f| keep(f, args)).collect(),
+        vulnerabilities,
         not_affected,
         suppressed: outcome.suppressed,
+        findings,
+        verdict: Some(verdict),
         warnings: notes,
     };
     let data = report::render(&report, args.format)?;
@@ -158,9 +297,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             eprintln!("rensa: warning: {n}");
         }
     }
-    let findings = &report.vulnerabilities;
-    Ok(if !findings.is_empty() && args.exit_code != 0 {
-        ExitCode::from(args.exit_code)
+    let code = args
+        .exit_code
+        .unwrap_or(if args.policy.is_some() { 1 } else { 0 });
+    Ok(if block && code != 0 {
+        ExitCode::from(code)
     } else {
         ExitCode::SUCCESS
     })

@@ -153,9 +153,34 @@ fn image_and_its_sboms_give_the_same_findings() {
         assert_eq!(from_sbom, expected, "scanning the {format} SBOM");
     }
 
-    // Filters and the exit code.
-    assert_eq!(scan(&img, &["--exit-code", "5"]).status.code(), Some(5));
-    let none = scan(&img, &["--exit-code", "5", "--severity", "critical,high"]);
+    // Filters and the exit code: `--exit-code` fires on a `block` verdict. These DSA records carry no
+    // rating (severity unknown), which the default policy (critical and high) lets pass; a policy that
+    // blocks every vulnerability blocks.
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(&policy, "block:\n  - category: vulnerability\n").unwrap();
+    let policy = policy.to_str().unwrap();
+    let default = scan(&img, &["--exit-code", "5"]);
+    assert_eq!(default.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&default.stdout).unwrap();
+    assert_eq!(v["verdict"], "pass");
+    let blocked = scan(&img, &["--exit-code", "5", "--policy", policy]);
+    assert_eq!(blocked.status.code(), Some(5));
+    let v: serde_json::Value = serde_json::from_slice(&blocked.stdout).unwrap();
+    assert_eq!(v["verdict"], "block");
+    assert_eq!(v["policy"]["reasons"].as_array().unwrap().len(), expected.len());
+    // With --policy and no --exit-code, a block exits 1.
+    assert_eq!(scan(&img, &["--policy", policy]).status.code(), Some(1));
+    let none = scan(
+        &img,
+        &[
+            "--exit-code",
+            "5",
+            "--policy",
+            policy,
+            "--severity",
+            "critical,high",
+        ],
+    );
     assert_eq!(none.status.code(), Some(0));
     assert!(vulns(&none).is_empty());
     assert_eq!(vulns(&scan(&img, &["--ignore-unfixed"])), expected);
@@ -185,6 +210,7 @@ fn without_a_database_packages_are_still_listed() {
         stderr.contains("no vulnerability database") && stderr.contains("rensa db import"),
         "{stderr}"
     );
-    let bad = rensa(&["scan", &img, "--scanners", "vuln,malware"], dir.path());
+    let bad = rensa(&["scan", &img, "--scanners", "vuln,antivirus"], dir.path());
     assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown scanner \"antivirus\""));
 }

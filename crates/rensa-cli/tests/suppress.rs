@@ -87,6 +87,15 @@ impl Setup {
             "--max-db-age-days",
             "1000000",
         ];
+        // These tests are about vulnerabilities; `--exit-code` fires on a `block` verdict, so they use a
+        // policy that blocks every vulnerability still reported.
+        let policy = self.dir.path().join("block-all-vulnerabilities.yaml");
+        std::fs::write(&policy, "block:\n  - category: vulnerability\n").unwrap();
+        let policy = policy.to_str().unwrap().to_string();
+        args.extend_from_slice(&["--scanners", "vuln"]);
+        if extra.contains(&"--exit-code") {
+            args.extend_from_slice(&["--policy", &policy]);
+        }
         args.extend_from_slice(extra);
         rensa_in(&args, self.dir.path(), &self.dir.path().join("work"))
     }
