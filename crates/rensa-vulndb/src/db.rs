@@ -61,32 +61,40 @@ pub(crate) mod time;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::SyncSender;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use crate::advisory::Advisory;
-use crate::feed::{ImportBatch, display, read_path};
+use crate::feed::{ImportBatch, display, read_path_streaming};
 use crate::{Error, Result};
 
 /// The name of the SQLite file in a database directory.
 pub const FILE_NAME: &str = "rensa.db";
 
 /// The layout and record-encoding version, stored in `meta`.
-pub const FORMAT: &str = "rensa-vulndb-2";
+pub const FORMAT: &str = "rensa-vulndb-3";
 
 /// zstd level of the advisory records: small records compress well up to here, and higher levels cost
 /// import time for a percent or two.
 const ZSTD_LEVEL: i32 = 12;
 
-/// The lookup of [`Database::lookup`]: a search of `affected`'s primary key, then rowid lookups.
-const LOOKUP: &str = "SELECT dict, data FROM advisory WHERE rowid IN (
-    SELECT advisory FROM affected WHERE family = ?1 AND package = ?2 AND release IN ('', ?3))
-    ORDER BY key";
+/// The lookup of [`Database::lookup`]: a search of `affected`'s primary key for one release (or `''`),
+/// then rowid lookups of `advisory`. A plain join run once per release, without the temporary tables
+/// that an `IN (…)` list, an `IN (SELECT …)` or an `ORDER BY` would build per call; the caller
+/// deduplicates and sorts.
+const LOOKUP: &str = "SELECT advisory.rowid, advisory.key, advisory.dict, advisory.data
+    FROM affected JOIN advisory ON advisory.rowid = affected.advisory
+    WHERE affected.family = ?1 AND affected.package = ?2 AND affected.release = ?3";
+
+/// The settings of a reading connection (opened read-only): a read-only memory map of the file (up to
+/// 1 GiB), and a page cache large enough to keep every page a scan touches.
+const READ_PRAGMAS: &str = "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;";
 
 /// How long to wait for another process's lock on the database.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -108,10 +116,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 CREATE TABLE IF NOT EXISTS advisory (
     rowid INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
-    id TEXT NOT NULL,
     source TEXT NOT NULL,
     modified TEXT,
-    withdrawn INTEGER NOT NULL,
     dict INTEGER,
     data BLOB NOT NULL
 );
@@ -230,6 +236,9 @@ impl Database {
         )
         .map_err(|e| sql(&path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sql(&path, e))?;
+        // Pages are read through a shared read-only mapping rather than copied in with a system call
+        // each; the connection never writes, so nothing (journal, WAL) is created beside the file.
+        conn.execute_batch(READ_PRAGMAS).map_err(|e| sql(&path, e))?;
         check_format(&conn, &path)?;
         Ok(Database {
             conn,
@@ -251,12 +260,33 @@ impl Database {
         let fam = family(ecosystem);
         let name = normalize_package(ecosystem, package);
         let mut stmt = self.conn.prepare_cached(LOOKUP).map_err(|e| sql(&self.path, e))?;
-        let rows = stmt
-            .query_map(params![fam, name.as_ref(), release(ecosystem)], |r| {
-                Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?))
-            })
-            .map_err(|e| sql(&self.path, e))?;
-        self.decode_rows(rows)
+        let mut seen = Vec::new();
+        let mut found = BTreeMap::new();
+        let rel = release(ecosystem);
+        let releases: &[&str] = if rel.is_empty() { &[""] } else { &["", rel] };
+        for rel in releases {
+            let mut rows = stmt
+                .query(params![fam, name.as_ref(), rel])
+                .map_err(|e| sql(&self.path, e))?;
+            while let Some(row) = rows.next().map_err(|e| sql(&self.path, e))? {
+                let rowid: i64 = row.get(0).map_err(|e| sql(&self.path, e))?;
+                if seen.contains(&rowid) {
+                    continue;
+                }
+                seen.push(rowid);
+                let (key, dict, data) = (|| {
+                    Ok((
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Option<i64>>(2)?,
+                        row.get_ref(3)?.as_blob()?,
+                    ))
+                })()
+                .map_err(|e| sql(&self.path, e))?;
+                let advisory = self.decoder.decode(&self.conn, &self.path, dict, data)?;
+                found.insert(key, advisory);
+            }
+        }
+        Ok(found.into_values().collect())
     }
 
     /// Every advisory the database holds for `packages` (each looked up by its OSV ecosystem, scoped to
@@ -268,6 +298,12 @@ impl Database {
         packages: &[rensa_catalog::Package],
         distro: Option<&rensa_catalog::Distro>,
     ) -> Result<Vec<Advisory>> {
+        // One read transaction for all lookups: the shared lock is taken (and the file's change
+        // counter checked) once, not once per statement, and every lookup sees the same snapshot.
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| sql(&self.path, e))?;
         let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::new();
         for pkg in packages {
@@ -289,6 +325,7 @@ impl Database {
                 }
             }
         }
+        tx.commit().map_err(|e| sql(&self.path, e))?;
         Ok(out)
     }
 
@@ -344,10 +381,9 @@ impl Database {
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(|e| sql(&self.path, e))?;
-        let records: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM advisory", [], |r| r.get(0))
-            .map_err(|e| sql(&self.path, e))?;
+        // Every record belongs to one source, and each source's count is kept at import: no count of
+        // the whole table, whose time would grow with the database.
+        let records: i64 = sources.iter().map(|s| s.records as i64).sum();
         let size_bytes = std::fs::metadata(&self.path)
             .map_err(|source| Error::Io {
                 path: display(&self.path),
@@ -482,7 +518,13 @@ pub fn import_labeled(
         tx.commit().map_err(|e| sql(&target, e))?;
         report
     };
-    compact_if_sparse(&conn, &target)?;
+    if fresh {
+        // Rows and index entries written in arrival order leave pages part-filled; a new file is
+        // rebuilt packed (about a tenth smaller) before it is linked into place.
+        conn.execute_batch("VACUUM").map_err(|e| sql(&target, e))?;
+    } else {
+        compact_if_sparse(&conn, &target)?;
+    }
     drop(conn);
     if let Some(guard) = guard {
         // A link, unlike a rename, does not replace a database another import created meanwhile; then
@@ -530,12 +572,76 @@ fn write_all(
     let mut touched: BTreeMap<String, (String, String)> = BTreeMap::new();
     let decoder = Decoder::default();
     for (i, path) in paths.iter().enumerate() {
-        let (batch, sources) = if is_sqlite(path) {
-            read_database(path)?
-        } else {
-            (read_path(path)?, Vec::new())
+        let mut entry = PathReport {
+            path: path.clone(),
+            ..Default::default()
         };
-        if batch.advisories.is_empty() {
+        // The records of this path's advisories, by source.
+        let mut here_sources = BTreeSet::new();
+        let mut read = 0usize;
+        // The path is read on its own thread and its records written here as they arrive, so that
+        // memory holds a few chunks, not the whole feed.
+        let (batch, sources) = std::thread::scope(|scope| {
+            let (to, from) = std::sync::mpsc::sync_channel::<Vec<Advisory>>(4);
+            let reader = scope.spawn(move || {
+                if is_sqlite(path) {
+                    read_database(path, to)
+                } else {
+                    read_path_streaming(path, to).map(|b| (b, Vec::new()))
+                }
+            });
+            let mut write = |advisory: &Advisory, encoder: &mut Encoder| -> Result<()> {
+                match upsert(tx, db, encoder, &decoder, advisory)? {
+                    Upsert::Added => entry.added += 1,
+                    Upsert::Replaced => entry.replaced += 1,
+                    Upsert::Unchanged => entry.unchanged += 1,
+                }
+                written += 1;
+                if progress(written).is_break() {
+                    return Err(Error::Interrupted);
+                }
+                Ok(())
+            };
+            let wrote = (|| -> Result<()> {
+                let mut encoder = Encoder::default();
+                // The first records are held back to train the path's dictionary.
+                let mut held = Vec::new();
+                for chunk in &from {
+                    for advisory in chunk {
+                        read += 1;
+                        if !here_sources.contains(&advisory.source) {
+                            here_sources.insert(advisory.source.clone());
+                        }
+                        if encoder.has_samples() {
+                            write(&advisory, &mut encoder)?;
+                            continue;
+                        }
+                        held.push(advisory);
+                        if held.len() == DICT_SAMPLES {
+                            encoder.sample(db, &held)?;
+                            for a in held.drain(..) {
+                                write(&a, &mut encoder)?;
+                            }
+                        }
+                    }
+                }
+                if !encoder.has_samples() {
+                    encoder.sample(db, &held)?;
+                    for a in &held {
+                        write(a, &mut encoder)?;
+                    }
+                }
+                Ok(())
+            })();
+            // On a write error the reader finds the channel closed and stops.
+            drop(from);
+            let outcome = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            wrote?;
+            outcome
+        })?;
+        if read == 0 {
             let why = match batch.errors.first() {
                 Some((location, reason)) => format!(
                     "no advisories could be read ({} skipped; first: {location}: {reason})",
@@ -546,29 +652,22 @@ fn write_all(
                     .into(),
             };
             return Err(Error::Feed {
-                location: display(path),
+                location: origins.get(i).cloned().unwrap_or_else(|| display(path)),
                 reason: why,
             });
         }
-        let mut entry = PathReport {
-            path: path.clone(),
-            source: batch.source.clone(),
-            read: batch.advisories.len(),
-            skipped: batch.errors,
-            unknown_ecosystems: batch.unknown_ecosystems,
-            ignored_files: batch.ignored_files,
-            ..Default::default()
-        };
-        let mut encoder = Encoder::new(&batch.advisories);
-        for advisory in &batch.advisories {
-            match upsert(tx, db, &mut encoder, &decoder, advisory)? {
-                Upsert::Added => entry.added += 1,
-                Upsert::Replaced => entry.replaced += 1,
-                Upsert::Unchanged => entry.unchanged += 1,
-            }
-            written += 1;
-            if progress(written).is_break() {
-                return Err(Error::Interrupted);
+        entry.source = batch.source;
+        entry.read = read;
+        entry.skipped = batch.errors;
+        entry.unknown_ecosystems = batch.unknown_ecosystems;
+        entry.ignored_files = batch.ignored_files;
+        if let Some(origin) = origins.get(i) {
+            // Locations inside a downloaded file name where it came from, not the temporary file.
+            let local = display(path);
+            for (location, _) in &mut entry.skipped {
+                if let Some(rest) = location.strip_prefix(&local) {
+                    *location = format!("{origin}{rest}");
+                }
             }
         }
         // An exported database carries its sources' import times and origins: a source keeps the later
@@ -593,14 +692,14 @@ fn write_all(
             Some(origin) => origin.clone(),
             None => display(&std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())),
         };
-        for a in &batch.advisories {
-            if let Some(best) = carried.get(&a.source) {
+        for source in here_sources {
+            if let Some(best) = carried.get(&source) {
                 // A source imported directly in this same run keeps this run's time.
-                touched.entry(a.source.clone()).or_insert_with(|| best.clone());
+                touched.entry(source).or_insert_with(|| best.clone());
                 continue;
             }
             let slot = touched
-                .entry(a.source.clone())
+                .entry(source)
                 .or_insert_with(|| (now.clone(), String::new()));
             if slot.0 != now {
                 // Carried from an exported database earlier in this run; now imported directly.
@@ -646,7 +745,7 @@ enum Upsert {
 fn upsert(
     tx: &Transaction<'_>,
     db: &Path,
-    encoder: &mut Encoder<'_>,
+    encoder: &mut Encoder,
     decoder: &Decoder,
     advisory: &Advisory,
 ) -> Result<Upsert> {
@@ -663,20 +762,9 @@ fn upsert(
         None => {
             let (dict, data) = encoder.encode(tx, db, advisory)?;
             tx.prepare_cached(
-                "INSERT INTO advisory (key, id, source, modified, withdrawn, dict, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO advisory (key, source, modified, dict, data) VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .and_then(|mut s| {
-                s.execute(params![
-                    key,
-                    advisory.id,
-                    advisory.source,
-                    advisory.modified,
-                    advisory.is_withdrawn(),
-                    dict,
-                    data
-                ])
-            })
+            .and_then(|mut s| s.execute(params![key, advisory.source, advisory.modified, dict, data]))
             .map_err(|e| sql(db, e))?;
             let rowid = tx.last_insert_rowid();
             index(tx, db, rowid, advisory)?;
@@ -693,20 +781,9 @@ fn upsert(
             unindex(tx, db, rowid, &previous)?;
             let (dict, data) = encoder.encode(tx, db, advisory)?;
             tx.prepare_cached(
-                "UPDATE advisory SET id = ?2, source = ?3, modified = ?4, withdrawn = ?5, dict = ?6,
-                 data = ?7 WHERE rowid = ?1",
+                "UPDATE advisory SET source = ?2, modified = ?3, dict = ?4, data = ?5 WHERE rowid = ?1",
             )
-            .and_then(|mut s| {
-                s.execute(params![
-                    rowid,
-                    advisory.id,
-                    advisory.source,
-                    advisory.modified,
-                    advisory.is_withdrawn(),
-                    dict,
-                    data
-                ])
-            })
+            .and_then(|mut s| s.execute(params![rowid, advisory.source, advisory.modified, dict, data]))
             .map_err(|e| sql(db, e))?;
             index(tx, db, rowid, advisory)?;
             Upsert::Replaced
@@ -856,8 +933,9 @@ fn is_sqlite(path: &Path) -> bool {
         && &head == b"SQLite format 3\0"
 }
 
-/// Reads every record of an exported database, and its sources' `(name, imported_at, origin)`.
-fn read_database(path: &Path) -> Result<(ImportBatch, Vec<SourceRow>)> {
+/// Reads every record of an exported database, sending them to `to` in chunks, and returns its
+/// sources' `(name, imported_at, origin)`.
+fn read_database(path: &Path, to: SyncSender<Vec<Advisory>>) -> Result<(ImportBatch, Vec<SourceRow>)> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -873,17 +951,26 @@ fn read_database(path: &Path) -> Result<(ImportBatch, Vec<SourceRow>)> {
             reason: format!("the database file is damaged: {check}"),
         });
     }
-    let mut batch = ImportBatch::new("database");
     let decoder = Decoder::default();
     let mut stmt = conn
         .prepare("SELECT dict, data FROM advisory ORDER BY rowid")
         .map_err(|e| sql(path, e))?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?)))
-        .map_err(|e| sql(path, e))?;
-    for row in rows {
-        let (dict, data) = row.map_err(|e| sql(path, e))?;
-        batch.advisories.push(decoder.decode(&conn, path, dict, &data)?);
+    let mut rows = stmt.query([]).map_err(|e| sql(path, e))?;
+    let mut chunk = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| sql(path, e))? {
+        let dict = row.get(0).map_err(|e| sql(path, e))?;
+        let data = row
+            .get_ref(1)
+            .and_then(|v| Ok(v.as_blob()?))
+            .map_err(|e| sql(path, e))?;
+        chunk.push(decoder.decode(&conn, path, dict, data)?);
+        if chunk.len() == 256 {
+            to.send(std::mem::take(&mut chunk))
+                .map_err(|_| Error::Interrupted)?;
+        }
+    }
+    if !chunk.is_empty() {
+        to.send(chunk).map_err(|_| Error::Interrupted)?;
     }
     let mut stmt = conn
         .prepare("SELECT name, imported_at, origin FROM source")
@@ -892,7 +979,7 @@ fn read_database(path: &Path) -> Result<(ImportBatch, Vec<SourceRow>)> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(|e| sql(path, e))?;
-    Ok((batch, sources))
+    Ok((ImportBatch::new("database"), sources))
 }
 
 /// Refuses a file that is not a rensa database of this [`FORMAT`].
@@ -936,20 +1023,26 @@ fn zstd_error(db: &Path, source: std::io::Error) -> Error {
     }
 }
 
-/// Compresses the records of one import path, with a zstd dictionary trained on those records when
-/// there are at least [`DICT_MIN_RECORDS`] (small records compress about twice as well with one). The
-/// dictionary is trained and stored in `dict` when the first record is written.
-struct Encoder<'a> {
-    advisories: &'a [Advisory],
+/// Compresses the records of one import path, with a zstd dictionary trained on the first
+/// [`DICT_SAMPLES`] of them when there are at least [`DICT_MIN_RECORDS`] (small records compress about
+/// twice as well with one). The dictionary is trained and stored in `dict` when the first record is
+/// written, so that a path whose records are all unchanged adds none.
+#[derive(Default)]
+struct Encoder {
+    samples: Option<Vec<Vec<u8>>>,
     ready: Option<(Option<i64>, zstd::bulk::Compressor<'static>)>,
 }
 
-impl<'a> Encoder<'a> {
-    fn new(advisories: &'a [Advisory]) -> Self {
-        Encoder {
-            advisories,
-            ready: None,
-        }
+impl Encoder {
+    /// Whether [`Encoder::sample`] was called.
+    fn has_samples(&self) -> bool {
+        self.samples.is_some()
+    }
+
+    /// Sets the records the dictionary is trained on.
+    fn sample(&mut self, db: &Path, advisories: &[Advisory]) -> Result<()> {
+        self.samples = Some(advisories.iter().map(|a| raw(a, db)).collect::<Result<_>>()?);
+        Ok(())
     }
 
     fn encode(
@@ -960,7 +1053,10 @@ impl<'a> Encoder<'a> {
     ) -> Result<(Option<i64>, Vec<u8>)> {
         let (dict, compressor) = match &mut self.ready {
             Some(ready) => ready,
-            None => self.ready.insert(train(tx, db, self.advisories)?),
+            None => {
+                let samples = self.samples.take().unwrap_or_default();
+                self.ready.insert(train(tx, db, &samples)?)
+            }
         };
         let data = compressor
             .compress(&raw(advisory, db)?)
@@ -969,22 +1065,16 @@ impl<'a> Encoder<'a> {
     }
 }
 
-/// A compressor for `advisories`: with a new dictionary (and its id) when there are enough of them.
+/// A compressor for records like `samples`: with a new dictionary (and its id) when there are enough.
 fn train(
     tx: &Transaction<'_>,
     db: &Path,
-    advisories: &[Advisory],
+    samples: &[Vec<u8>],
 ) -> Result<(Option<i64>, zstd::bulk::Compressor<'static>)> {
-    if advisories.len() >= DICT_MIN_RECORDS {
-        let step = (advisories.len() / DICT_SAMPLES).max(1);
-        let samples = advisories
-            .iter()
-            .step_by(step)
-            .map(|a| raw(a, db))
-            .collect::<Result<Vec<_>>>()?;
+    if samples.len() >= DICT_MIN_RECORDS {
         let total: usize = samples.iter().map(Vec::len).sum();
         // Training fails on too little or too uniform data; then records are compressed alone.
-        if let Ok(dict) = zstd::dict::from_samples(&samples, (total / 16).clamp(4096, DICT_MAX_BYTES)) {
+        if let Ok(dict) = zstd::dict::from_samples(samples, (total / 16).clamp(4096, DICT_MAX_BYTES)) {
             tx.execute("INSERT INTO dict (data) VALUES (?1)", [&dict])
                 .map_err(|e| sql(db, e))?;
             let compressor =

@@ -29,8 +29,9 @@ pub mod debian;
 pub mod nodejs;
 pub mod rustsec;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
 
 use serde::de::IgnoredAny;
 
@@ -53,7 +54,28 @@ pub struct ImportBatch {
     /// (`debian` for `debian-dsa` and `debian-dla`), `mixed` when they differ, or the detected format when
     /// there are none.
     pub source: String,
+    /// Where a streaming read ([`read_path_streaming`]) sends the advisories as it goes.
+    stream: Stream,
 }
+
+/// Advisories are sent on in chunks of about this many (or one file's worth, when more).
+const CHUNK: usize = 256;
+
+/// The channel of a streaming read, and the distinct sources of what went through it. Not part of what
+/// a batch holds: batches compare equal whatever their streams.
+#[derive(Debug, Clone, Default)]
+struct Stream {
+    to: Option<SyncSender<Vec<Advisory>>>,
+    sources: BTreeSet<String>,
+}
+
+impl PartialEq for Stream {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Stream {}
 
 impl ImportBatch {
     /// An empty batch for `source`.
@@ -74,6 +96,30 @@ impl ImportBatch {
         *self.unknown_ecosystems.entry(ecosystem.to_string()).or_default() += 1;
     }
 
+    /// Whether this batch sends its advisories on as they are read ([`read_path_streaming`]).
+    pub(crate) fn is_streaming(&self) -> bool {
+        self.stream.to.is_some()
+    }
+
+    /// In a streaming read, sends the advisories read so far on once there are [`CHUNK`] of them (or
+    /// any, with `all`). Fails with [`Error::Interrupted`] when the receiver has gone (it stopped on an
+    /// error of its own, which is the one to report).
+    pub(crate) fn flush(&mut self, all: bool) -> Result<()> {
+        let Some(to) = &self.stream.to else {
+            return Ok(());
+        };
+        if self.advisories.is_empty() || (!all && self.advisories.len() < CHUNK) {
+            return Ok(());
+        }
+        for a in &self.advisories {
+            if !self.stream.sources.contains(&a.source) {
+                self.stream.sources.insert(a.source.clone());
+            }
+        }
+        to.send(std::mem::take(&mut self.advisories))
+            .map_err(|_| Error::Interrupted)
+    }
+
     /// Moves everything in `other` into this batch.
     pub fn append(&mut self, other: ImportBatch) {
         self.advisories.extend(other.advisories);
@@ -84,20 +130,19 @@ impl ImportBatch {
         self.ignored_files += other.ignored_files;
     }
 
-    /// Sets `source` from the advisories: their common source, `mixed`, or `fallback` when empty.
+    /// Sets `source` from the advisories (those held and those sent on): their common source, `mixed`,
+    /// or `fallback` when empty.
     fn settle_source(&mut self, fallback: &str) {
-        let mut sources = self.advisories.iter().map(|a| a.source.as_str());
-        self.source = match sources.next() {
-            None => fallback.to_string(),
-            Some(first) if sources.all(|s| s == first) => first.to_string(),
+        let mut sources: BTreeSet<&str> = self.stream.sources.iter().map(String::as_str).collect();
+        sources.extend(self.advisories.iter().map(|a| a.source.as_str()));
+        let mut iter = sources.iter();
+        self.source = match (iter.next(), sources.len()) {
+            (None, _) => fallback.to_string(),
+            (Some(only), 1) => only.to_string(),
             // `debian-dsa` and `debian-dla` → `debian`.
-            Some(first) => {
+            (Some(first), _) => {
                 let prefix = first.split('-').next().unwrap_or(first);
-                let shared = self
-                    .advisories
-                    .iter()
-                    .all(|a| a.source.split('-').next() == Some(prefix));
-                if shared {
+                if sources.iter().all(|s| s.split('-').next() == Some(prefix)) {
                     prefix.to_string()
                 } else {
                     "mixed".to_string()
@@ -112,14 +157,36 @@ impl ImportBatch {
 /// Fails only when `path` cannot be read or an archive is corrupt, truncated or over its limits; bad
 /// records are reported in [`ImportBatch::errors`] and skipped.
 pub fn read_path(path: &Path) -> Result<ImportBatch> {
+    read_into(path, ImportBatch::default())
+}
+
+/// [`read_path`] that sends the advisories to `to` in chunks as they are read, in file order, instead of
+/// holding them all: memory stays bounded by the channel's capacity and the largest file (or archive
+/// entry). The batch returned holds everything else (skipped records, counts, the feed's `source`) and
+/// no advisories. Fails like [`read_path`], and with [`Error::Interrupted`] when the receiver hangs up;
+/// what was sent before a failure must then be discarded by the receiver.
+pub fn read_path_streaming(path: &Path, to: SyncSender<Vec<Advisory>>) -> Result<ImportBatch> {
+    let batch = ImportBatch {
+        stream: Stream {
+            to: Some(to),
+            sources: BTreeSet::new(),
+        },
+        ..Default::default()
+    };
+    let mut batch = read_into(path, batch)?;
+    batch.stream.to = None;
+    Ok(batch)
+}
+
+fn read_into(path: &Path, mut batch: ImportBatch) -> Result<ImportBatch> {
     let meta = std::fs::metadata(path).map_err(|source| io_error(path, source))?;
-    let mut batch = ImportBatch::default();
     let fallback;
     if meta.is_dir() {
         if let Some(lists) = debian_lists(path) {
             for list in lists {
                 let text = read_text(&list)?;
                 debian::read_list(&text, &display(&list), &mut batch);
+                batch.flush(false)?;
             }
             fallback = "debian";
         } else if path.join("crates").is_dir()
@@ -142,6 +209,7 @@ pub fn read_path(path: &Path) -> Result<ImportBatch> {
         read_file(path, true, &mut batch)?;
         fallback = "osv";
     }
+    batch.flush(true)?;
     batch.settle_source(fallback);
     Ok(batch)
 }
@@ -178,6 +246,7 @@ fn walk(dir: &Path, batch: &mut ImportBatch) -> Result<()> {
             walk(&path, batch)?;
         } else if ty.is_file() || (ty.is_symlink() && path.is_file()) {
             read_file(&path, false, batch)?;
+            batch.flush(false)?;
         }
     }
     Ok(())

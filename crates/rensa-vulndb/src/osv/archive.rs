@@ -30,7 +30,9 @@ impl Default for ZipLimits {
 /// Reads every `*.json` entry of an OSV archive into `batch`; `location` names the archive in messages.
 ///
 /// A bad record is reported as `location!entry` and skipped. A corrupt or truncated archive, a checksum
-/// mismatch, or an archive over `limits` fails the whole read, so that nothing of it is imported.
+/// mismatch, or an archive over `limits` fails the whole read, so that nothing of it is imported: `batch`
+/// is then left as it was, except that a streaming batch ([`crate::feed::read_path_streaming`]) has
+/// sent records on already (and its receiver discards them).
 pub fn read_zip<R: Read + Seek>(
     reader: R,
     location: &str,
@@ -84,6 +86,10 @@ pub fn read_zip<R: Read + Seek>(
         match std::str::from_utf8(&buf) {
             Ok(text) => super::read_json(text, &entry_location, &mut own),
             Err(_) => own.error(entry_location, "not UTF-8 text"),
+        }
+        if batch.is_streaming() {
+            batch.advisories.append(&mut own.advisories);
+            batch.flush(false)?;
         }
     }
     batch.append(own);
