@@ -474,11 +474,55 @@ fn entry_error(ctx: &WalkContext<'_>, e: io::Error) -> Error {
     ctx.layer_error(format!("corrupt tar: {e}"))
 }
 
-/// Parses an uncompressed tar stream into a [`LayerIndex`].
+/// Files of at most this size are inspected on a thread of their own, beside the tar reader; larger ones
+/// inline (so the queue holds at most [`INSPECT_QUEUE`] such files).
+const OFFLOAD_MAX: u64 = 8 << 20;
+/// How many files may wait for the inspection thread.
+const INSPECT_QUEUE: usize = 8;
+
+/// A file handed to the inspection thread: its entry index, path and content.
+type InspectJob = (usize, String, Vec<u8>);
+
+/// Parses an uncompressed tar stream into a [`LayerIndex`]. [`Interest::inspect`] runs on a second
+/// thread for all but very large files, so inspection (secret and malware scanning, say) overlaps
+/// reading and decompression instead of adding to it; the records land on the same entries, so the
+/// result does not depend on timing.
 pub fn index_tar(
     reader: &mut dyn Read,
     interest: &dyn Interest,
     ctx: &WalkContext<'_>,
+) -> Result<LayerIndex> {
+    let (jobs, queue) = mpsc::sync_channel::<InspectJob>(INSPECT_QUEUE);
+    std::thread::scope(|s| {
+        let worker = s.spawn(move || {
+            let mut done = Vec::new();
+            for (i, path, data) in queue {
+                let records = interest.inspect(&path, &data);
+                if !records.is_empty() {
+                    done.push((i, records));
+                }
+            }
+            done
+        });
+        let result = walk_tar(reader, interest, ctx, &jobs);
+        drop(jobs);
+        let done = match worker.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let mut idx = result?;
+        for (i, records) in done {
+            idx.entries[i].inspected = records;
+        }
+        Ok(idx)
+    })
+}
+
+fn walk_tar(
+    reader: &mut dyn Read,
+    interest: &dyn Interest,
+    ctx: &WalkContext<'_>,
+    jobs: &mpsc::SyncSender<InspectJob>,
 ) -> Result<LayerIndex> {
     let mut archive = tar::Archive::new(reader);
     let mut idx = LayerIndex::default();
@@ -583,7 +627,17 @@ pub fn index_tar(
                     if interest.accept(&path, &buf) {
                         buf.reserve(size as usize - head_len);
                         entry.read_to_end(&mut buf).map_err(|e| entry_error(ctx, e))?;
-                        inspected = interest.inspect(&path, &buf);
+                        if size <= OFFLOAD_MAX {
+                            // A send fails only if the inspection thread is gone (it panicked): then the
+                            // file is inspected here, and the panic surfaces when the thread is joined.
+                            if let Err(mpsc::SendError((_, p, b))) =
+                                jobs.send((idx.entries.len(), path.clone(), buf))
+                            {
+                                inspected = interest.inspect(&p, &b);
+                            }
+                        } else {
+                            inspected = interest.inspect(&path, &buf);
+                        }
                     }
                 }
             }
