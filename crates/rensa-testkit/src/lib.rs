@@ -19,6 +19,8 @@ pub enum E {
     File(&'static str, Vec<u8>, u32),
     /// A directory.
     Dir(&'static str),
+    /// A directory with a mode (sticky, world-writable, …).
+    DirMode(&'static str, u32),
     /// A symbolic link (path, target).
     Symlink(&'static str, &'static str),
     /// A hard link (path, target).
@@ -54,6 +56,10 @@ pub fn layer(entries: &[E]) -> Vec<u8> {
             }
             E::Dir(p) => {
                 let mut h = header(tar::EntryType::Directory, 0, 0o755);
+                b.append_data(&mut h, p, &[][..]).unwrap();
+            }
+            E::DirMode(p, mode) => {
+                let mut h = header(tar::EntryType::Directory, 0, *mode);
                 b.append_data(&mut h, p, &[][..]).unwrap();
             }
             E::Symlink(p, t) => {
