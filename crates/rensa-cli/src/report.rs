@@ -45,6 +45,10 @@ pub struct Report {
     pub not_affected: Vec<NotAffected>,
     /// Findings taken out by an ignore file or OpenVEX, with why.
     pub suppressed: Vec<Suppressed>,
+    /// Findings of the config, secret and malware scanners, sorted by category, id and path.
+    pub findings: Vec<rensa_checks::Finding>,
+    /// The deployment policy's verdict (the default policy unless `--policy` names one).
+    pub verdict: Option<rensa_policy::scan::Verdict>,
     /// Warnings for the user (no database, an old database, advisories that could not be evaluated).
     pub warnings: Vec<String>,
 }
@@ -67,11 +71,37 @@ fn json(report: &Report) -> Result<Vec<u8>> {
         "vulnerabilities": report.vulnerabilities,
         "not_affected": report.not_affected,
         "suppressed": report.suppressed,
+        "findings": report.findings,
+        "verdict": report.verdict.as_ref().map(|v| v.decision),
+        "policy": report.verdict.as_ref().map(|v| serde_json::json!({
+            "source": v.policy,
+            "reasons": v.reasons,
+            "excepted": v.excepted,
+        })),
         "warnings": report.warnings,
     });
-    let mut v = serde_json::to_vec_pretty(&doc)?;
+    pretty(doc)
+}
+
+/// `doc` as pretty JSON with a trailing newline, every object's keys sorted: the bytes do not depend on
+/// whether serde_json keeps insertion order (yara-x turns its `preserve_order` feature on).
+pub(crate) fn pretty(doc: serde_json::Value) -> Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(&sorted(doc))?;
     v.push(b'\n');
     Ok(v)
+}
+
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The name of a status as the reports print it: `fixed`, `unfixed`, `will-not-fix`, `not-affected`.
@@ -82,6 +112,31 @@ pub(crate) fn status_name(status: Status) -> &'static str {
         Status::WillNotFix => "will-not-fix",
         Status::NotAffected => "not-affected",
     }
+}
+
+/// A blocking finding in one line, as the table and CycloneDX print it:
+/// `SUBJECT (CATEGORY, SEVERITY): matched RULE`.
+pub(crate) fn reason_line(r: &rensa_policy::scan::Reason) -> String {
+    format!(
+        "{} ({}, {}): matched {}",
+        r.subject, r.category, r.severity, r.rule
+    )
+}
+
+/// A finding excepted by the policy in one line: the reason, then `; exception: WHY[, expires DATE]`.
+pub(crate) fn excepted_line(e: &rensa_policy::scan::Excepted) -> String {
+    let expires = e
+        .expires
+        .as_ref()
+        .map(|d| format!(", expires {d}"))
+        .unwrap_or_default();
+    format!("{}; exception: {}{expires}", reason_line(&e.reason), e.exception)
+}
+
+/// Whether a check finding's reference is a URL (rather than a standard's name such as
+/// `CIS Docker Benchmark 4.1`).
+pub(crate) fn is_url(reference: &str) -> bool {
+    reference.starts_with("https://") || reference.starts_with("http://")
 }
 
 /// The SBOM packages a finding's package stands for: those with its purl, name and version (several when
@@ -119,7 +174,9 @@ pub(crate) mod fixture {
     //! A hand-built report that exercises every part of every format (the snapshot tests' input).
 
     use rensa_catalog::{Distro, Ecosystem, ImageInfo, LayerInfo, Package, Sbom};
+    use rensa_checks::{Category, Finding as CheckFinding, Severity};
     use rensa_oci::SourceKind;
+    use rensa_policy::scan::{Decision, Excepted, Reason, Verdict};
     use rensa_vulndb::advisory::Status;
     use rensa_vulndb::matcher::{Finding, FindingPackage, NotAffected};
     use rensa_vulndb::severity::{self, Rating};
@@ -175,10 +232,97 @@ pub(crate) mod fixture {
         }
     }
 
+    /// Three check findings: remote login enabled (config, with a path and layer), an AWS access key
+    /// (secret, masked), and the root user (config, no path).
+    fn check_findings() -> Vec<CheckFinding> {
+        let refs = |r: &[&str]| r.iter().map(|s| s.to_string()).collect();
+        vec![
+            CheckFinding {
+                id: "remote-login-enabled".into(),
+                category: Category::Config,
+                severity: Severity::High,
+                title: "Remote login (SSH) is enabled".into(),
+                detail:
+                    "/etc/ssh/sshd_config lets sshd accept logins on port 22: a container reachable over \
+                         the network can be logged into, bypassing the orchestrator's access control."
+                        .into(),
+                remediation: "Remove openssh-server from the image; use `kubectl exec` or `docker exec` to \
+                              reach a running container."
+                    .into(),
+                path: Some("/etc/ssh/sshd_config".into()),
+                layer: Some(0),
+                references: refs(&[
+                    "CIS Docker Benchmark 4.1",
+                    "https://docs.docker.com/engine/security/",
+                ]),
+            },
+            CheckFinding {
+                id: "root-user".into(),
+                category: Category::Config,
+                severity: Severity::Medium,
+                title: "The image runs as root".into(),
+                detail: "The image config sets no USER: its processes run as root (uid 0), so a breakout \
+                         starts with full privileges."
+                    .into(),
+                remediation: "Add a non-root user and a USER instruction to the Dockerfile.".into(),
+                path: None,
+                layer: None,
+                references: refs(&["CIS Docker Benchmark 4.1", "NIST SP 800-190 3.1.4"]),
+            },
+            CheckFinding {
+                id: "secret-aws-access-key".into(),
+                category: Category::Secret,
+                severity: Severity::Critical,
+                title: "AWS access key".into(),
+                detail: "Line 12 holds an AWS access key id (AKIA************MPLE): anyone who pulls the \
+                         image can use it."
+                    .into(),
+                remediation: "Revoke the key in AWS IAM, remove the file from the image (and every layer), \
+                              and pass credentials at run time."
+                    .into(),
+                path: Some("/app/config/settings.py".into()),
+                layer: Some(0),
+                references: refs(&[
+                    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
+                ]),
+            },
+        ]
+    }
+
+    /// A policy that blocks critical vulnerabilities and secrets: the AWS key blocks, the libssl
+    /// vulnerability is excepted until the end of 2026.
+    fn verdict() -> Verdict {
+        let rule = "category=vulnerability,secret severity=critical".to_string();
+        Verdict {
+            decision: Decision::Block,
+            policy: "rensa-policy.yaml".into(),
+            reasons: vec![Reason {
+                id: "secret-aws-access-key".into(),
+                category: "secret".into(),
+                severity: "critical".into(),
+                subject: "secret-aws-access-key at /app/config/settings.py".into(),
+                rule: rule.clone(),
+            }],
+            excepted: vec![Excepted {
+                reason: Reason {
+                    id: "CVE-2023-5678".into(),
+                    category: "vulnerability".into(),
+                    severity: "critical".into(),
+                    subject: "CVE-2023-5678 in libssl3".into(),
+                    rule,
+                },
+                exception: "the service never generates DH parameters".into(),
+                expires: Some("2026-12-31".into()),
+            }],
+            warnings: vec![],
+        }
+    }
+
     /// Two packages (a Debian binary package built from `openssl`, and a Python package); Jinja2 has a
     /// fixed high (CVSS v3.1) and a fixed medium (CVSS v4.0) finding, libssl an unfixed critical one with
     /// both v3.1 and v4.0 vectors; one Jinja2 finding is suppressed by OpenVEX, one libssl vulnerability
-    /// is declared not affected; one warning.
+    /// is declared not affected; three check findings ([`check_findings`]); a block verdict with one
+    /// reason and one excepted finding; one warning.
     pub fn report() -> Report {
         let mut libssl = package(
             Ecosystem::Deb,
@@ -291,6 +435,8 @@ pub(crate) mod fixture {
             vulnerabilities,
             not_affected,
             suppressed,
+            findings: check_findings(),
+            verdict: Some(verdict()),
             warnings: vec![
                 "the vulnerability database in /cache/rensa/db holds no record newer than 9 days".into(),
             ],
@@ -309,9 +455,23 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_sorted_at_every_depth() {
+        let doc = serde_json::json!({ "b": [{ "z": 1, "a": 2 }], "a": { "y": 1, "x": 2 } });
+        assert_eq!(
+            String::from_utf8(pretty(doc).unwrap()).unwrap(),
+            "{\n  \"a\": {\n    \"x\": 2,\n    \"y\": 1\n  },\n  \"b\": [\n    {\n      \"a\": 2,\n      \"z\": 1\n    }\n  ]\n}\n"
+        );
+    }
+
+    #[test]
     fn every_format_is_reproducible() {
         let r = fixture::report();
-        for f in [ReportFormat::Table, ReportFormat::Json, ReportFormat::Sarif] {
+        for f in [
+            ReportFormat::Table,
+            ReportFormat::Json,
+            ReportFormat::Sarif,
+            ReportFormat::Cyclonedx,
+        ] {
             assert_eq!(render(&r, f).unwrap(), render(&r, f).unwrap(), "{f:?}");
         }
     }

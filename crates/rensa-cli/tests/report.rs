@@ -2,8 +2,10 @@
 //! (installed twice) scanned against the real DSA list and PyPA advisories. The SARIF log must validate
 //! against the OASIS SARIF 2.1.0 schema (Python `jsonschema`), the CycloneDX document with
 //! cyclonedx-python-lib's strict 1.6 validator, and all four formats must name the same
-//! (package, vulnerability) pairs. The committed snapshots of the hand-built report (which also has
-//! suppressed and not-affected entries) are validated the same way.
+//! (package, vulnerability) pairs and the same image findings (config, secret, malware), and carry the
+//! default policy's verdict. The committed snapshots of the hand-built report (which also has
+//! suppressed and not-affected entries, check findings and a verdict with an exception) are validated
+//! the same way.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -130,6 +132,43 @@ fn image(dir: &Path) -> String {
 
 type Pairs = BTreeSet<(String, String)>;
 
+/// The image findings of the test image under the default scanners, (rule id, path or ""): its config
+/// sets neither a USER nor a HEALTHCHECK; it holds no secrets and no malware.
+const FINDINGS: &[(&str, &str)] = &[("no-healthcheck", ""), ("root-user", "")];
+
+/// (id, path) of the json output's image findings.
+fn findings_of_json(v: &Value) -> Vec<(String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The SARIF fingerprints (`ID|PATH|LAYER`) the json output's image findings must have, in the SARIF
+/// results' order (by rule id, then fingerprint).
+fn finding_fingerprints(v: &Value) -> Vec<String> {
+    let mut out: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let layer = f["layer"].as_u64().map(|l| l.to_string()).unwrap_or_default();
+            let id = f["id"].as_str().unwrap().to_string();
+            let print = format!("{id}|{}|{layer}", f["path"].as_str().unwrap_or(""));
+            (id, print)
+        })
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, p)| p).collect()
+}
+
 fn pairs_of_json(v: &Value) -> Pairs {
     v["vulnerabilities"]
         .as_array()
@@ -144,13 +183,21 @@ fn pairs_of_json(v: &Value) -> Pairs {
         .collect()
 }
 
-/// (package, id) of the unsuppressed SARIF results; the package is read back from the logical location
-/// (the purl) through the json output's purl → name table.
-fn pairs_of_sarif(v: &Value, names: &std::collections::BTreeMap<String, String>) -> Pairs {
+/// The SARIF results of vulnerabilities (not of image findings).
+fn vulnerability_results(v: &Value) -> Vec<&Value> {
     v["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|r| r["partialFingerprints"]["rensa/vulnerability/v1"].is_string())
+        .collect()
+}
+
+/// (package, id) of the unsuppressed SARIF vulnerability results; the package is read back from the
+/// logical location (the purl) through the json output's purl → name table.
+fn pairs_of_sarif(v: &Value, names: &std::collections::BTreeMap<String, String>) -> Pairs {
+    vulnerability_results(v)
+        .into_iter()
         .filter(|r| r.get("suppressions").is_none())
         .map(|r| {
             let purl = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
@@ -161,8 +208,8 @@ fn pairs_of_sarif(v: &Value, names: &std::collections::BTreeMap<String, String>)
         .collect()
 }
 
-/// (package, id) of the CycloneDX vulnerabilities without an analysis, the package found through the
-/// `affects` refs.
+/// (package, id) of the CycloneDX vulnerabilities without an analysis (image findings, whose source is
+/// rensa, left out), the package found through the `affects` refs.
 fn pairs_of_cyclonedx(v: &Value) -> Pairs {
     let components = v["components"].as_array().unwrap();
     let name_of = |r: &str| {
@@ -176,7 +223,7 @@ fn pairs_of_cyclonedx(v: &Value) -> Pairs {
     };
     let mut out = Pairs::new();
     for vuln in v["vulnerabilities"].as_array().unwrap() {
-        if vuln.get("analysis").is_some() {
+        if vuln.get("analysis").is_some() || vuln["source"]["name"] == "rensa" {
             continue;
         }
         for a in vuln["affects"].as_array().unwrap() {
@@ -189,8 +236,12 @@ fn pairs_of_cyclonedx(v: &Value) -> Pairs {
     out
 }
 
+/// The headings of the table's sections of image findings.
+const SECTIONS: [&str; 3] = ["Configuration", "Secrets", "Malware"];
+
 /// (package, id) of the table: a package block starts with an unindented `NAME VERSION …` line; its
-/// rows are indented by four spaces, the id in the second column.
+/// rows are indented by four spaces, the id in the second column. The image findings, the verdict and
+/// the warnings follow the package blocks.
 fn pairs_of_table(text: &str) -> Pairs {
     let mut out = Pairs::new();
     let mut package: Option<String> = None;
@@ -201,8 +252,8 @@ fn pairs_of_table(text: &str) -> Pairs {
             package = None;
             continue;
         }
-        if line.starts_with("warning: ") {
-            break; // the warnings (and their wrapped lines) close the table
+        if line.starts_with("warning: ") || line.starts_with("verdict: ") || SECTIONS.contains(&line) {
+            break; // image findings, the verdict and the warnings follow the package blocks
         }
         if !in_blocks {
             continue;
@@ -270,6 +321,23 @@ fn every_format_names_the_same_findings_and_validates() {
 
     let json: Value = serde_json::from_str(&scan("json")).unwrap();
     assert_eq!(pairs_of_json(&json), expected);
+    let findings: Vec<(String, String)> = FINDINGS
+        .iter()
+        .map(|(i, p)| (i.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(findings_of_json(&json), findings);
+    let severities: BTreeSet<&str> = json["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    // The DSA list and the PyPA advisories rate nothing, and the default policy blocks neither
+    // `root-user` nor `no-healthcheck`: the image passes.
+    assert_eq!(severities, BTreeSet::from(["unknown"]));
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["policy"]["source"], "built-in default");
+    assert_eq!(json["policy"]["reasons"], serde_json::json!([]));
     let names: std::collections::BTreeMap<String, String> = json["packages"]
         .as_array()
         .unwrap()
@@ -284,6 +352,19 @@ fn every_format_names_the_same_findings_and_validates() {
 
     let table = scan("table");
     assert_eq!(pairs_of_table(&table), expected, "{table}");
+    for (id, path) in FINDINGS {
+        let place = if path.is_empty() { "-" } else { path };
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("  ") && l.contains(&format!("  {id}  {place}"))),
+            "{id} {path}: {table}"
+        );
+    }
+    assert!(
+        table.contains("\nverdict: pass (policy: built-in default)\n"),
+        "{table}"
+    );
     assert!(table.lines().all(|l| l.chars().count() <= 120), "{table}");
 
     let sarif_text = scan("sarif");
@@ -292,7 +373,7 @@ fn every_format_names_the_same_findings_and_validates() {
     }
     let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
     assert_eq!(pairs_of_sarif(&sarif, &names), expected);
-    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let results = vulnerability_results(&sarif);
     assert_eq!(results.len(), expected.len(), "one result per package and id");
     // Jinja2 is installed twice: its results point at both METADATA files.
     let jinja = results.iter().find(|r| r["ruleId"] == "CVE-2019-10906").unwrap();
@@ -311,8 +392,19 @@ fn every_format_names_the_same_findings_and_validates() {
     );
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     let rule_ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let expected_ids: BTreeSet<&str> = expected.iter().map(|(_, i)| i.as_str()).collect();
+    let mut expected_ids: BTreeSet<&str> = expected.iter().map(|(_, i)| i.as_str()).collect();
+    expected_ids.extend(FINDINGS.iter().map(|(id, _)| *id));
     assert_eq!(rule_ids, expected_ids);
+    let sarif_findings: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["partialFingerprints"]["rensa/finding/v1"].as_str())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(sarif_findings, finding_fingerprints(&json));
+    assert_eq!(sarif["runs"][0]["properties"]["rensa-verdict"], "pass");
+    assert_eq!(sarif["runs"][0]["properties"]["rensa-policy"], "built-in default");
 
     let cdx_text = scan("cyclonedx");
     if let Some(e) = cyclonedx_errors(&cdx_text) {
@@ -320,6 +412,17 @@ fn every_format_names_the_same_findings_and_validates() {
     }
     let cdx: Value = serde_json::from_str(&cdx_text).unwrap();
     assert_eq!(pairs_of_cyclonedx(&cdx), expected);
+    let image_ref = &cdx["metadata"]["component"]["bom-ref"];
+    let cdx_findings: Vec<&str> = cdx["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["source"]["name"] == "rensa")
+        .inspect(|v| assert_eq!(v["affects"][0]["ref"], *image_ref, "{v}"))
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    let ids: Vec<&str> = FINDINGS.iter().map(|(i, _)| *i).collect();
+    assert_eq!(cdx_findings, ids);
     let entry = cdx["vulnerabilities"]
         .as_array()
         .unwrap()
@@ -367,6 +470,21 @@ fn the_snapshots_validate() {
         .collect();
     assert_eq!(suppressed.len(), 1);
     assert_eq!(suppressed[0]["ruleId"], "CVE-2024-22195");
+    let checks: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["partialFingerprints"]["rensa/finding/v1"].as_str())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "remote-login-enabled|/etc/ssh/sshd_config|0",
+            "root-user||",
+            "secret-aws-access-key|/app/config/settings.py|0"
+        ]
+    );
+    assert_eq!(v["runs"][0]["properties"]["rensa-verdict"], "block");
 
     let cdx = snapshot("rensa__report__cyclonedx__tests__cyclonedx.snap");
     if let Some(e) = cyclonedx_errors(&cdx) {
@@ -386,6 +504,24 @@ fn the_snapshots_validate() {
             ("CVE-2023-0464", "not_affected")
         ]
     );
+    let checks: Vec<&str> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["source"]["name"] == "rensa")
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        ["remote-login-enabled", "root-user", "secret-aws-access-key"]
+    );
+    let verdict = v["metadata"]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "rensa:verdict")
+        .unwrap();
+    assert_eq!(verdict["value"], "block");
 }
 
 #[test]

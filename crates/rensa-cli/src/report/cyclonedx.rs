@@ -17,6 +17,16 @@
 //! - vulnerabilities the distribution declares not to affect a package are listed with analysis state
 //!   `not_affected` and the affects status `unaffected`.
 //!
+//! - each image finding (config, secret, malware) is an entry with the check's rule id, `source` rensa,
+//!   one rating (the finding's severity, method `other`), `description` = the detail, `recommendation` =
+//!   the remediation, `affects` = the image (`metadata.component`), `advisories` = the references that
+//!   are URLs, and properties `rensa:category`, `rensa:title`, `rensa:path`, `rensa:layer:index` and
+//!   `rensa:reference` (one per reference that is not a URL).
+//!
+//! The policy's verdict is in `metadata.properties`: `rensa:verdict` (`pass` or `block`), `rensa:policy`
+//! (where the policy came from), and one `rensa:verdict:reason` per blocking finding and
+//! `rensa:verdict:excepted` per finding an exception let through (the lines of the table format).
+//!
 //! The document has no serial number (it would have to change with every database update, and the
 //! SBOM's would be wrong here); the timestamp follows `SOURCE_DATE_EPOCH`.
 
@@ -24,32 +34,101 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use rensa_catalog::format::WriteOptions;
+use rensa_catalog::format::cyclonedx::model::Property;
 use rensa_catalog::format::cyclonedx::to_bom;
 use rensa_catalog::{Package, Sbom};
+use rensa_checks::Finding as CheckFinding;
+use rensa_policy::scan::Decision;
 use rensa_vulndb::advisory::Status;
 use rensa_vulndb::matcher::{Finding, FindingPackage};
 use rensa_vulndb::severity::{CvssVersion, Rating};
 use rensa_vulndb::suppress::{Origin, Suppressed};
 use serde_json::{Value, json};
 
-use super::{Report, unique};
+use super::{Report, excepted_line, is_url, reason_line, unique};
 
 /// Renders the CycloneDX 1.6 document (pretty JSON, trailing newline).
 pub fn render(report: &Report, options: &WriteOptions) -> Result<Vec<u8>> {
-    let bom = to_bom(&report.sbom, options);
+    let mut bom = to_bom(&report.sbom, options);
+    let image_ref = bom
+        .metadata
+        .as_ref()
+        .and_then(|m| m.component.as_ref())
+        .and_then(|c| c.bom_ref.clone())
+        .context("the CycloneDX document has no image component")?;
+    if let (Some(v), Some(m)) = (&report.verdict, bom.metadata.as_mut()) {
+        let mut prop = |name: &str, value: String| {
+            m.properties.push(Property {
+                name: name.to_string(),
+                value,
+            })
+        };
+        let decision = match v.decision {
+            Decision::Pass => "pass",
+            Decision::Block => "block",
+        };
+        prop("rensa:verdict", decision.to_string());
+        prop("rensa:policy", v.policy.clone());
+        for r in &v.reasons {
+            prop("rensa:verdict:reason", reason_line(r));
+        }
+        for e in &v.excepted {
+            prop("rensa:verdict:excepted", excepted_line(e));
+        }
+    }
     let mut doc = serde_json::to_value(&bom).context("cannot build the CycloneDX document")?;
     let Some(obj) = doc.as_object_mut() else {
         anyhow::bail!("the CycloneDX document is not a JSON object");
     };
     obj.remove("serialNumber");
     let refs = component_refs(&report.sbom, &bom);
-    let vulns = vulnerabilities(report, &refs);
+    let mut vulns = vulnerabilities(report, &refs);
+    vulns.extend(report.findings.iter().map(|f| check_entry(f, &image_ref)));
     if !vulns.is_empty() {
         obj.insert("vulnerabilities".into(), Value::Array(vulns));
     }
-    let mut v = serde_json::to_vec_pretty(&doc)?;
-    v.push(b'\n');
-    Ok(v)
+    super::pretty(doc)
+}
+
+/// The entry of one image finding; `image_ref` is the `bom-ref` of the image (`metadata.component`).
+fn check_entry(f: &CheckFinding, image_ref: &str) -> Value {
+    let rensa = json!({ "name": "rensa" });
+    let mut v = json!({
+        "id": f.id,
+        "source": rensa,
+        "ratings": [{
+            "source": rensa,
+            "severity": f.severity.as_str(),
+            "method": "other",
+        }],
+        "description": f.detail.trim(),
+        "recommendation": f.remediation.trim(),
+    });
+    let advisories: Vec<Value> = f
+        .references
+        .iter()
+        .filter(|r| is_url(r))
+        .map(|u| json!({ "url": u }))
+        .collect();
+    if !advisories.is_empty() {
+        v["advisories"] = json!(advisories);
+    }
+    v["affects"] = json!([{ "ref": image_ref }]);
+    let mut props = vec![
+        json!({ "name": "rensa:category", "value": f.category.as_str() }),
+        json!({ "name": "rensa:title", "value": f.title }),
+    ];
+    if let Some(p) = &f.path {
+        props.push(json!({ "name": "rensa:path", "value": p }));
+    }
+    if let Some(l) = f.layer {
+        props.push(json!({ "name": "rensa:layer:index", "value": l.to_string() }));
+    }
+    for r in f.references.iter().filter(|r| !is_url(r)) {
+        props.push(json!({ "name": "rensa:reference", "value": r }));
+    }
+    v["properties"] = json!(props);
+    v
 }
 
 /// `bom-ref`s of the package components, by (purl, name, version). The components are the packages in
@@ -306,18 +385,70 @@ mod tests {
         rensa_catalog::format::cyclonedx::write(&r.sbom, &options(), &mut sbom).unwrap();
         let sbom: Value = serde_json::from_slice(&sbom).unwrap();
         assert_eq!(doc["components"], sbom["components"]);
-        // Every `affects` ref is a component's bom-ref.
-        let refs: Vec<&str> = sbom["components"]
+        // Every `affects` ref is a component's bom-ref, or the image's (for image findings).
+        let mut refs: Vec<&str> = sbom["components"]
             .as_array()
             .unwrap()
             .iter()
             .map(|c| c["bom-ref"].as_str().unwrap())
             .collect();
+        refs.push(sbom["metadata"]["component"]["bom-ref"].as_str().unwrap());
         for v in doc["vulnerabilities"].as_array().unwrap() {
             for a in v["affects"].as_array().unwrap() {
                 assert!(refs.contains(&a["ref"].as_str().unwrap()), "{a}");
             }
         }
+    }
+
+    #[test]
+    fn image_findings_affect_the_image() {
+        let doc: Value = serde_json::from_slice(&render(&fixture::report(), &options()).unwrap()).unwrap();
+        let image = doc["metadata"]["component"]["bom-ref"].as_str().unwrap();
+        let rensa: Vec<(&str, &str, &Value)> = doc["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["source"]["name"] == "rensa")
+            .map(|v| {
+                (
+                    v["id"].as_str().unwrap(),
+                    v["ratings"][0]["severity"].as_str().unwrap(),
+                    &v["affects"],
+                )
+            })
+            .collect();
+        let affects = json!([{ "ref": image }]);
+        assert_eq!(
+            rensa,
+            [
+                ("remote-login-enabled", "high", &affects),
+                ("root-user", "medium", &affects),
+                ("secret-aws-access-key", "critical", &affects)
+            ]
+        );
+        let props: Vec<(&str, &str)> = doc["metadata"]["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            props,
+            [
+                ("rensa:verdict", "block"),
+                ("rensa:policy", "rensa-policy.yaml"),
+                (
+                    "rensa:verdict:reason",
+                    "secret-aws-access-key at /app/config/settings.py (secret, critical): matched \
+                     category=vulnerability,secret severity=critical"
+                ),
+                (
+                    "rensa:verdict:excepted",
+                    "CVE-2023-5678 in libssl3 (vulnerability, critical): matched category=vulnerability,secret \
+                     severity=critical; exception: the service never generates DH parameters, expires 2026-12-31"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -13,17 +13,28 @@
 //! the logical location. `partialFingerprints` identify the finding across scans. Suppressed findings
 //! are results with an `external` suppression whose justification is the reason given. The log carries
 //! no timestamps, so it is reproducible.
+//!
+//! For an image finding (config, secret, malware) the rule is the check's rule id: `shortDescription`
+//! is its title, `fullDescription` and `help` its remediation, `helpUri` its first reference that is a
+//! URL, `properties.tags` `security`, the category and the references, and `security-severity` stands
+//! for its severity (critical 9.5, high 8.0, medium 5.5, low 2.0, info 0.0). The result's message is the
+//! finding's detail; its location the file (relative to the image root), else the image reference.
+//!
+//! The policy's verdict is in the run's property bag: `rensa-verdict` (`pass` or `block`),
+//! `rensa-policy` (where the policy came from), `rensa-blocking` and `rensa-excepted` (the reasons, as
+//! in the json output).
 
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use rensa_checks::Finding as CheckFinding;
 use rensa_vulndb::advisory::Status;
 use rensa_vulndb::matcher::Finding;
 use rensa_vulndb::severity::Rating;
 use rensa_vulndb::suppress::{Origin, Suppressed};
 use serde_json::{Value, json};
 
-use super::{Report, packages_of, status_name, unique};
+use super::{Report, is_url, packages_of, status_name, unique};
 
 /// The schema URI written into the log (the one GitHub's documentation uses).
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -40,6 +51,8 @@ pub struct Rule {
     pub short: String,
     /// Longer text, when there is more than the one line.
     pub full: Option<String>,
+    /// How to fix it (`help`), if known.
+    pub help: Option<String>,
     /// Where to read more.
     pub help_uri: Option<String>,
     /// The `security-severity` score, 0.0–10.0.
@@ -83,6 +96,7 @@ pub struct Hit {
 /// Renders the SARIF log of `report` (pretty JSON, trailing newline); `version` is rensa's version.
 pub fn render(report: &Report, version: &str) -> Result<Vec<u8>> {
     let mut hits = vulnerability_hits(report);
+    hits.extend(check_hits(report));
     hits.sort_by(|a, b| {
         (a.suppression.is_some(), &a.rule.id, &a.fingerprint).cmp(&(
             b.suppression.is_some(),
@@ -90,9 +104,16 @@ pub fn render(report: &Report, version: &str) -> Result<Vec<u8>> {
             &b.fingerprint,
         ))
     });
-    let mut v = serde_json::to_vec_pretty(&log(&hits, version))?;
-    v.push(b'\n');
-    Ok(v)
+    let mut log = log(&hits, version);
+    if let Some(v) = &report.verdict {
+        log["runs"][0]["properties"] = json!({
+            "rensa-verdict": v.decision,
+            "rensa-policy": v.policy,
+            "rensa-blocking": v.reasons,
+            "rensa-excepted": v.excepted,
+        });
+    }
+    super::pretty(log)
 }
 
 /// The SARIF log of `hits`.
@@ -153,6 +174,9 @@ fn rule_json(r: &Rule) -> Value {
     });
     if let Some(full) = &r.full {
         v["fullDescription"] = json!({ "text": full });
+    }
+    if let Some(h) = &r.help {
+        v["help"] = json!({ "text": h });
     }
     if let Some(u) = &r.help_uri {
         v["helpUri"] = json!(u);
@@ -308,6 +332,7 @@ fn vulnerability_hit(report: &Report, f: &Finding, suppressed: Option<&Suppresse
                 format!("{s} (also known as {})", f.aliases.join(", "))
             }
         }),
+        help: None,
         help_uri: f.references.first().cloned(),
         security_severity: security_severity(f),
         level: level(f.severity),
@@ -339,6 +364,87 @@ fn vulnerability_hit(report: &Report, f: &Finding, suppressed: Option<&Suppresse
             format!("{}|{}", f.id, p.purl),
         ),
         suppression: suppressed.map(justification),
+        properties,
+    }
+}
+
+/// The `security-severity` standing for a check finding's severity (the bands the vulnerability rules
+/// use without CVSS; info 0.0).
+fn check_security_severity(s: rensa_checks::Severity) -> f32 {
+    use rensa_checks::Severity;
+    match s {
+        Severity::Critical => 9.5,
+        Severity::High => 8.0,
+        Severity::Medium => 5.5,
+        Severity::Low => 2.0,
+        Severity::Info => 0.0,
+    }
+}
+
+/// The SARIF level of a check finding's severity: critical and high → `error`, medium → `warning`,
+/// else `note`.
+pub fn check_level(s: rensa_checks::Severity) -> &'static str {
+    use rensa_checks::Severity;
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// The hits of the config, secret and malware findings.
+pub fn check_hits(report: &Report) -> Vec<Hit> {
+    report.findings.iter().map(|f| check_hit(report, f)).collect()
+}
+
+fn check_hit(report: &Report, f: &CheckFinding) -> Hit {
+    let image = &report.sbom.image.name;
+    let place = match &f.path {
+        Some(p) => Place {
+            uri: uri_of_path(p),
+            description: format!("{p} in {image}"),
+            logical: None,
+        },
+        None => Place {
+            uri: uri_of_path(image),
+            description: format!("the image {image}"),
+            logical: None,
+        },
+    };
+    let mut tags = vec!["security".to_string(), f.category.as_str().to_string()];
+    tags.extend(f.references.iter().cloned());
+    let remediation = f.remediation.trim();
+    let rule = Rule {
+        id: f.id.clone(),
+        short: f.title.clone(),
+        full: (!remediation.is_empty()).then(|| remediation.to_string()),
+        help: (!remediation.is_empty()).then(|| remediation.to_string()),
+        help_uri: f.references.iter().find(|r| is_url(r)).cloned(),
+        security_severity: Some(check_security_severity(f.severity)),
+        level: check_level(f.severity),
+        tags,
+    };
+    let mut properties = BTreeMap::new();
+    properties.insert("category".to_string(), json!(f.category));
+    properties.insert("severity".to_string(), json!(f.severity));
+    properties.insert("title".to_string(), json!(f.title));
+    if let Some(p) = &f.path {
+        properties.insert("path".to_string(), json!(p));
+    }
+    if let Some(l) = f.layer {
+        properties.insert("layer".to_string(), json!(l));
+    }
+    let layer = f.layer.map(|l| l.to_string()).unwrap_or_default();
+    Hit {
+        rule,
+        level: check_level(f.severity),
+        message: f.detail.trim().to_string(),
+        places: vec![place],
+        fingerprint: (
+            "rensa/finding/v1".to_string(),
+            format!("{}|{}|{layer}", f.id, f.path.as_deref().unwrap_or("")),
+        ),
+        suppression: None,
         properties,
     }
 }
@@ -402,6 +508,75 @@ mod tests {
     }
 
     #[test]
+    fn check_findings_are_results_of_their_rules() {
+        let log: Value = serde_json::from_slice(&render(&fixture::report(), "0").unwrap()).unwrap();
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let root = rules.iter().find(|r| r["id"] == "root-user").unwrap();
+        assert_eq!(root["properties"]["security-severity"], "5.5");
+        assert_eq!(
+            root["properties"]["tags"],
+            json!([
+                "security",
+                "config",
+                "CIS Docker Benchmark 4.1",
+                "NIST SP 800-190 3.1.4"
+            ])
+        );
+        assert!(root.get("helpUri").is_none(), "{root}");
+        let results = run["results"].as_array().unwrap();
+        let fingerprints: Vec<&str> = results
+            .iter()
+            .filter_map(|r| r["partialFingerprints"]["rensa/finding/v1"].as_str())
+            .collect();
+        assert_eq!(
+            fingerprints,
+            [
+                "remote-login-enabled|/etc/ssh/sshd_config|0",
+                "root-user||",
+                "secret-aws-access-key|/app/config/settings.py|0"
+            ]
+        );
+        let uris: Vec<&str> = results
+            .iter()
+            .filter(|r| r["partialFingerprints"]["rensa/finding/v1"].is_string())
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            uris,
+            [
+                "etc/ssh/sshd_config",
+                "oci%3A/images/app%3A1",
+                "app/config/settings.py"
+            ]
+        );
+        assert_eq!(run["properties"]["rensa-verdict"], "block");
+        assert_eq!(run["properties"]["rensa-policy"], "rensa-policy.yaml");
+    }
+
+    #[test]
+    fn check_levels_follow_the_severity() {
+        use rensa_checks::Severity;
+        let levels: Vec<&str> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .into_iter()
+        .map(check_level)
+        .collect();
+        assert_eq!(levels, ["error", "error", "warning", "note", "note"]);
+        assert_eq!(check_security_severity(Severity::Info), 0.0);
+        assert_eq!(check_security_severity(Severity::High), 8.0);
+    }
+
+    #[test]
     fn paths_become_relative_uri_references() {
         assert_eq!(uri_of_path("/var/lib/dpkg/status"), "var/lib/dpkg/status");
         assert_eq!(uri_of_path("/opt/my app/a#b"), "opt/my%20app/a%23b");
@@ -425,12 +600,15 @@ mod tests {
                 "CVE-2019-10906",
                 "CVE-2020-28493",
                 "CVE-2023-5678",
-                "CVE-2024-22195"
+                "CVE-2024-22195",
+                "remote-login-enabled",
+                "root-user",
+                "secret-aws-access-key"
             ]
         );
         assert_eq!(rules[2]["properties"]["security-severity"], "9.3");
         let results = log["runs"][0]["results"].as_array().unwrap();
-        assert_eq!(results.len(), 5);
+        assert_eq!(results.len(), 8);
         for res in results {
             let i = res["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(res["ruleId"], rules[i]["id"]);

@@ -1,15 +1,23 @@
 //! The `table` format: a summary, then one block per package with its vulnerabilities (most severe
-//! first), then the warnings. Columns are sized to their contents and long cells are shortened, so a
-//! report stays readable in 120 columns.
+//! first), then one section per category of image findings (Configuration, Secrets, Malware), then the
+//! policy's verdict, then the warnings. Columns are sized to their contents and long cells are
+//! shortened, so a report stays readable in 120 columns.
+//!
+//! An image finding is one line (severity, rule id, path and layer, title) followed by its detail and
+//! `fix: REMEDIATION`, wrapped at 120 columns; findings are sorted by severity (critical first), then id,
+//! then path. Nothing of a finding's text is shortened: it must say what is wrong, why it matters and how
+//! to fix it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use rensa_checks::{Category, Finding as CheckFinding};
+use rensa_policy::scan::{Decision, Verdict};
 use rensa_vulndb::advisory::Status;
 use rensa_vulndb::matcher::{Finding, FindingPackage};
 use rensa_vulndb::severity::Rating;
 
-use super::{Report, packages_of, status_name, unique};
+use super::{Report, excepted_line, packages_of, reason_line, status_name, unique};
 
 /// The widest a cell may be, per column (id, fixed-in, aliases); longer cells end in `…`.
 const MAX_ID: usize = 24;
@@ -45,6 +53,17 @@ pub fn render(report: &Report) -> String {
         findings.len(),
         counts.join(", ")
     );
+    if !report.findings.is_empty() {
+        let count = |c: Category| report.findings.iter().filter(|f| f.category == c).count();
+        let _ = writeln!(
+            out,
+            "{} image findings: {} config, {} secret, {} malware",
+            report.findings.len(),
+            count(Category::Config),
+            count(Category::Secret),
+            count(Category::Malware)
+        );
+    }
     if !report.not_affected.is_empty() {
         let _ = writeln!(
             out,
@@ -120,6 +139,36 @@ pub fn render(report: &Report) -> String {
             out.push_str(&line(&cells));
         }
     }
+    for (category, heading) in [
+        (Category::Config, "Configuration"),
+        (Category::Secret, "Secrets"),
+        (Category::Malware, "Malware"),
+    ] {
+        let mut list: Vec<&CheckFinding> = report
+            .findings
+            .iter()
+            .filter(|f| f.category == category)
+            .collect();
+        if list.is_empty() {
+            continue;
+        }
+        list.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.id.cmp(&b.id))
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.layer.cmp(&b.layer))
+        });
+        out.push('\n');
+        let _ = writeln!(out, "{heading}");
+        for f in list {
+            check_finding(&mut out, f);
+        }
+    }
+    if let Some(v) = &report.verdict {
+        out.push('\n');
+        verdict(&mut out, v);
+    }
     if !report.warnings.is_empty() {
         out.push('\n');
     }
@@ -147,6 +196,71 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
             line.push(' ');
         }
         line.push_str(word);
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+/// The indent of a finding's detail and fix lines (under its rule id).
+const FINDING_INDENT: &str = "            ";
+
+/// One image finding: `  SEVERITY  ID  PATH (layer N)  TITLE`, then its detail and fix.
+fn check_finding(out: &mut String, f: &CheckFinding) {
+    let place = match (&f.path, f.layer) {
+        (Some(p), Some(l)) => format!("{p} (layer {l})"),
+        (Some(p), None) => p.clone(),
+        (None, Some(l)) => format!("(layer {l})"),
+        (None, None) => "-".to_string(),
+    };
+    let head = format!("{:<8}  {}  {place}  {}", f.severity.as_str(), f.id, f.title);
+    out.push_str(&wrap_from("  ", &head, WIDTH, FINDING_INDENT));
+    for text in [
+        f.detail.trim().to_string(),
+        format!("fix: {}", f.remediation.trim()),
+    ] {
+        out.push_str(&wrap_from(FINDING_INDENT, &text, WIDTH, FINDING_INDENT));
+    }
+}
+
+/// The verdict: `verdict: BLOCK (policy: SOURCE)` or `verdict: pass (policy: SOURCE)`, then one line per
+/// blocking finding and one per finding an exception let through.
+fn verdict(out: &mut String, v: &Verdict) {
+    let decision = match v.decision {
+        Decision::Block => "BLOCK",
+        Decision::Pass => "pass",
+    };
+    let _ = writeln!(out, "verdict: {decision} (policy: {})", v.policy);
+    for r in &v.reasons {
+        out.push_str(&wrap_from("  - ", &reason_line(r), WIDTH, "    "));
+    }
+    for e in &v.excepted {
+        let line = format!("excepted: {}", excepted_line(e));
+        out.push_str(&wrap_from("  - ", &line, WIDTH, "    "));
+    }
+}
+
+/// `text` word-wrapped at `width` columns, the first line starting with `first`, the others with
+/// `indent`; runs of spaces inside a line are kept. Each line ends in a newline.
+fn wrap_from(first: &str, text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split(' ') {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            if word.is_empty() {
+                continue;
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = indent.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
     }
     out.push_str(line.trim_end());
     out.push('\n');
@@ -211,6 +325,40 @@ mod tests {
         );
         assert_eq!(wrapped.matches("word").count(), 40);
         assert_eq!(wrap("warning: short", 30, "  "), "warning: short\n");
+    }
+
+    #[test]
+    fn finding_text_wraps_under_its_indent() {
+        let text = format!("fix: {}", "word ".repeat(12));
+        let wrapped = wrap_from("      ", text.trim_end(), 30, "      ");
+        assert_eq!(
+            wrapped,
+            "      fix: word word word word\n      word word word word word\n      word word word\n"
+        );
+        assert_eq!(
+            wrap_from("  ", "high  a-rule  /x", 30, "    "),
+            "  high  a-rule  /x\n"
+        );
+    }
+
+    #[test]
+    fn a_pass_verdict_is_one_line() {
+        let mut r = fixture::report();
+        let v = r.verdict.as_mut().unwrap();
+        v.decision = Decision::Pass;
+        v.reasons.clear();
+        v.excepted.clear();
+        v.policy = "built-in default".into();
+        let text = render(&r);
+        let tail: Vec<&str> = text.lines().rev().take(3).collect();
+        assert_eq!(
+            tail,
+            [
+                "warning: the vulnerability database in /cache/rensa/db holds no record newer than 9 days",
+                "",
+                "verdict: pass (policy: built-in default)"
+            ]
+        );
     }
 
     #[test]
