@@ -547,3 +547,100 @@ fn the_validators_reject_broken_documents() {
     v["vulnerabilities"][0]["ratings"][0]["method"] = "CVSSv5".into();
     assert!(cyclonedx_errors(&v.to_string()).is_some());
 }
+
+#[test]
+fn a_blocking_verdict_with_an_exception_in_every_format() {
+    // A policy that blocks every config finding and excepts `no-healthcheck`: `root-user` blocks.
+    let dir = tempfile::tempdir().unwrap();
+    let img = image(dir.path());
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "block:\n  - category: config\nexceptions:\n  - id: no-healthcheck\n    reason: \"the orchestrator probes it\"\n",
+    )
+    .unwrap();
+    let scan = |format: &str| {
+        let out = rensa(
+            &[
+                "scan",
+                &img,
+                "--scanners",
+                "config",
+                "--policy",
+                policy.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+            dir.path(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let source = policy.display().to_string();
+    let reason = "root-user (config, medium): matched category=config";
+    let excepted =
+        "no-healthcheck (config, low): matched category=config; exception: the orchestrator probes it";
+
+    let json: Value = serde_json::from_str(&scan("json")).unwrap();
+    assert_eq!(json["verdict"], "block");
+    assert_eq!(json["policy"]["source"], source.as_str());
+    let ids = |key: &str| -> Vec<String> {
+        json["policy"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids("reasons"), ["root-user"]);
+    assert_eq!(ids("excepted"), ["no-healthcheck"]);
+
+    let table = scan("table");
+    let verdict = table
+        .split_once("\nverdict: ")
+        .unwrap_or_else(|| panic!("no verdict: {table}"))
+        .1;
+    let expected = format!("BLOCK (policy: {source})\n  - {reason}\n  - excepted: {excepted}\n");
+    assert_eq!(verdict, expected);
+
+    let sarif_text = scan("sarif");
+    if let Some(e) = sarif_errors(&sarif_text) {
+        panic!("SARIF 2.1.0 validation failed:\n{e}\n{sarif_text}");
+    }
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
+    let props = &sarif["runs"][0]["properties"];
+    assert_eq!(props["rensa-verdict"], "block");
+    assert_eq!(props["rensa-policy"], source.as_str());
+    assert_eq!(props["rensa-blocking"][0]["id"], "root-user");
+    assert_eq!(
+        props["rensa-excepted"][0]["exception"],
+        "the orchestrator probes it"
+    );
+
+    let cdx_text = scan("cyclonedx");
+    if let Some(e) = cyclonedx_errors(&cdx_text) {
+        panic!("CycloneDX 1.6 validation failed:\n{e}");
+    }
+    let cdx: Value = serde_json::from_str(&cdx_text).unwrap();
+    let meta: Vec<(&str, &str)> = cdx["metadata"]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+        .filter(|(n, _)| n.starts_with("rensa:verdict") || *n == "rensa:policy")
+        .collect();
+    assert_eq!(
+        meta,
+        [
+            ("rensa:verdict", "block"),
+            ("rensa:policy", source.as_str()),
+            ("rensa:verdict:reason", reason),
+            ("rensa:verdict:excepted", excepted),
+        ]
+    );
+}
