@@ -287,7 +287,7 @@ impl ImageChecks {
             // Say so in the remote-login finding, where it matters, and as a warning.
             if !enabled.is_empty() {
                 for f in findings.iter_mut().filter(|f| f.id == "remote-login-enabled") {
-                    f.detail = format!("{} Note: {note}.", f.detail);
+                    f.detail = format!("{}. Note: {note}.", f.detail);
                 }
             }
             warnings.push(note);

@@ -752,7 +752,8 @@ fn zero_password_budget_says_the_check_did_not_finish() {
     let remote = details(&v, "remote-login-enabled");
     assert!(
         remote[0].contains(
-            "Note: the password of account deploy was not fully checked: the password budget ran out"
+            ". Note: the password of account deploy was not fully checked: \
+             the password budget ran out after 0 of "
         ),
         "{}",
         remote[0]
