@@ -1,10 +1,13 @@
 //! The results of `rensa scan` and their output formats. Every format is written from one [`Report`], so
 //! they all say the same thing:
 //!
-//! - `table` ([`table`]): for people, one block per package;
-//! - `json`: rensa's own document (the [`Report`] as it is);
-//! - `sarif` ([`sarif`]): SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning);
-//! - `cyclonedx` ([`cyclonedx`]): CycloneDX 1.6 with the SBOM's components and a `vulnerabilities` section.
+//! - `table` ([`table`]): for people, one block per package, one section per category of image findings,
+//!   then the verdict;
+//! - `json`: rensa's own document (the [`Report`] as it is: `findings`, `verdict`, `policy`, …);
+//! - `sarif` ([`sarif`]): SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning); image findings
+//!   are results of their check's rule, the verdict is in the run's property bag;
+//! - `cyclonedx` ([`cyclonedx`]): CycloneDX 1.6 with the SBOM's components and a `vulnerabilities` section
+//!   (image findings affect the image component), the verdict in `metadata.properties`.
 //!
 //! Every format is reproducible: the same report gives the same bytes (the CycloneDX timestamp follows
 //! `SOURCE_DATE_EPOCH`, as the SBOM writers do; SARIF carries no time at all).
