@@ -596,3 +596,36 @@ fn two_first_imports_at_once_both_land() {
     assert!(!dead.exists() && !dead_journal.exists());
     assert!(live.exists());
 }
+
+/// Reading never writes: a database in a read-only directory (or committed in a repository) opens and
+/// answers lookups, status and `by_id` without any file (journal, WAL, shm) appearing beside it, and
+/// the file's bytes stay the same.
+#[test]
+fn reading_writes_nothing_beside_the_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    import(dir.path(), &committed()).unwrap();
+    let file = dir.path().join(FILE_NAME);
+    let before = std::fs::read(&file).unwrap();
+    let listing = |d: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing(dir.path()), [FILE_NAME]);
+    // Without write permission (effective for a user other than root).
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    let found = db.lookup("Go", "k8s.io/kubernetes").unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, "GO-2022-0617");
+    assert!(db.status().unwrap().records > 0);
+    assert_eq!(db.by_id(&found[0].id).unwrap()[0].id, found[0].id);
+    drop(db);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(listing(dir.path()), [FILE_NAME]);
+    assert!(std::fs::read(&file).unwrap() == before, "the file changed");
+}
