@@ -7,7 +7,7 @@
 //!
 //! - `meta(key, value)`: `format` = [`FORMAT`], the layout and record encoding version; a file of another
 //!   format is refused with a message to re-import.
-//! - `advisory(rowid, key UNIQUE, id, source, modified, withdrawn, dict, data)`: one row per
+//! - `advisory(rowid, key UNIQUE, source, modified, dict, data)`: one row per
 //!   [`Advisory::key`]; `data` is the whole [`Advisory`] encoded with postcard and compressed with zstd,
 //!   with the dictionary `dict` when there is one; the other columns repeat what queries and merges need
 //!   without decoding.
@@ -19,9 +19,9 @@
 //!   `(family, package, release, advisory)` is the lookup index: one row per affected entry, with the
 //!   ecosystem split into its family (`Debian`) and the rest (`12`; empty for unscoped ecosystems such
 //!   as `PyPI` or a bare `Debian`), which keeps the exact ecosystem and its family without storing the
-//!   family twice. `advisory` is the advisory's rowid. [`Database::lookup`] for `Debian:12` is one
-//!   search of this key for `(Debian, package)` with release `12` or empty, then rowid searches of
-//!   `advisory`; never a scan, so its time does not grow with the database.
+//!   family twice. `advisory` is the advisory's rowid. [`Database::lookup`] for `Debian:12` is two
+//!   searches of this key, for `(Debian, package, '')` and `(Debian, package, 12)`, joined to
+//!   `advisory` by rowid; never a scan, so its time does not grow with the database.
 //! - `alias(alias, advisory)`, `WITHOUT ROWID`: every identifier of a record (its `id` and each alias),
 //!   for [`Database::by_id`].
 //! - `source(name, records, newest_modified, imported_at, origin)`: per feed (`osv`, `rustsec`,
@@ -34,8 +34,11 @@
 //!
 //! # Import
 //!
-//! [`import`] reads each path with [`read_path`] (every format it knows) or, when the file is an SQLite
-//! database written by [`Database::export`], reads that database's records. Everything is written in one
+//! [`import`] reads each path with [`crate::feed::read_path_streaming`] (every format it knows) or, when
+//! the file is an SQLite database written by [`Database::export`], reads that database's records, on a
+//! thread of its own: records are written as they arrive, a few hundred at a time, so memory does not
+//! grow with the feed (the first 4,000 records of a path are held back to train its dictionary). A
+//! new database file is `VACUUM`ed before it is linked into place. Everything is written in one
 //! SQLite transaction, so an import that fails or is interrupted at any point, including a corrupt archive
 //! in the last path, leaves the previous database exactly as it was; a first import builds the file
 //! under a temporary name and links it into place only when complete (merging it, like an exported
@@ -51,7 +54,11 @@
 //!
 //! # Reading
 //!
-//! A database is opened read-only with [`Database::open`]; a missing one is [`Error::NoDatabase`]. Readers
+//! A database is opened read-only with [`Database::open`]; a missing one is [`Error::NoDatabase`]. It is
+//! read through a read-only memory map and never written, so no journal or WAL file appears beside it:
+//! a database in a read-only directory or committed in a repository can be scanned as it is.
+//! [`Database::advisories_for`] runs all of a scan's lookups in one read transaction, and
+//! [`Database::status`] reads the per-source counts kept at import instead of counting rows. Readers
 //! may run while an import writes: the import keeps its pages in memory until the commit, so readers wait
 //! (up to 30 s) only while it commits. If an import was killed while committing, the next open rolls its
 //! journal back first.
