@@ -12,6 +12,7 @@
 # Each scan is repeated BENCH_REPS times (default 5), the two variants interleaved so background load hits both
 # alike, and the median is reported; the secret benchmark runs SECRETS_REPS times (default 3). Wall time is
 # measured around the process; RSS and CPU by /usr/bin/time.
+# RENSA_BIN and RENSA_SECRETS_BIN name prebuilt binaries to measure instead of building them.
 # Exits 0 whatever the figures (non-zero only when something could not be run); prints PASS/MISS per target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,11 +23,17 @@ REPS="${BENCH_REPS:-5}"
 SECRETS_REPS="${SECRETS_REPS:-3}"
 need /usr/bin/time cargo awk python3 bc
 
-log "building rensa and the secrets example (release)"
-cargo build --release --quiet -p rensa-cli >&2 || die "cargo build --release -p rensa-cli failed"
-cargo build --release --quiet -p rensa-checks --example secrets >&2 || die "cargo build -p rensa-checks --example secrets failed"
-RENSA="$PWD/target/release/rensa"
-SECRETS="$PWD/target/release/examples/secrets"
+# RENSA_BIN / RENSA_SECRETS_BIN name prebuilt binaries (then nothing is built).
+if [ -z "${RENSA_BIN:-}" ]; then
+  log "building rensa (release)"
+  cargo build --release --quiet -p rensa-cli >&2 || die "cargo build --release -p rensa-cli failed"
+fi
+if [ -z "${RENSA_SECRETS_BIN:-}" ]; then
+  log "building the secrets example (release)"
+  cargo build --release --quiet -p rensa-checks --example secrets >&2 || die "cargo build -p rensa-checks --example secrets failed"
+fi
+RENSA="${RENSA_BIN:-$PWD/target/release/rensa}"
+SECRETS="${RENSA_SECRETS_BIN:-$PWD/target/release/examples/secrets}"
 [ -x "$RENSA" ] || die "$RENSA is missing after the build"
 [ -x "$SECRETS" ] || die "$SECRETS is missing after the build"
 
