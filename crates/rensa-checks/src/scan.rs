@@ -193,7 +193,7 @@ impl ImageChecks {
                 continue;
             }
             match serde_json::from_slice::<Recorded>(data) {
-                Ok(Recorded(list)) => findings.extend(list.into_iter().map(|mut f| {
+                Ok(Recorded(list)) => findings.extend(list.into_iter().filter(|f| !self.host_key_reported(path, removed, f)).map(|mut f| {
                     f.path = Some(path.to_string());
                     f.layer = Some(layer);
                     if removed {
@@ -208,6 +208,17 @@ impl ImageChecks {
                 Err(e) => warnings.push(format!("{path}: unreadable check record ({e})")),
             }
         }
+    }
+
+    /// Whether `f` is a private-key secret in an SSH host key file that the config rule
+    /// `ssh-host-keys-in-image` reports already (live files, config scanner on): one problem, one finding.
+    fn host_key_reported(&self, path: &str, removed: bool, f: &Finding) -> bool {
+        self.options.scanners.config
+            && !removed
+            && f.id == "secret-private-key"
+            && path
+                .strip_prefix("/etc/ssh/ssh_host_")
+                .is_some_and(|rest| rest.ends_with("_key") && !rest.contains('/'))
     }
 
     /// `empty-password` and `remote-login-weak-password`.

@@ -86,6 +86,8 @@ pub fn parse_deps(path: &str, data: &[u8]) -> std::result::Result<Vec<Package>, 
         }
         out.push(p);
     }
+    // serde_json's map order depends on a cargo feature another crate of the build may turn on; sort.
+    out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     Ok(out)
 }
 
