@@ -29,8 +29,8 @@ enum Command {
     Sbom(SbomArgs),
     /// Manage the local vulnerability database: import, status, export.
     Db(db::DbArgs),
-    /// Scan an image or SBOM for known vulnerabilities.
-    Scan(scan::ScanArgs),
+    /// Scan an image or SBOM: vulnerabilities, configuration, secrets, malware, and a policy verdict.
+    Scan(Box<scan::ScanArgs>),
 }
 
 #[derive(clap::Args)]
