@@ -84,18 +84,7 @@ done
 found=$(python3 - "$work/all.out" <<'PY'
 import json, sys
 from collections import Counter
-doc = json.load(open(sys.argv[1]))
-counts = Counter()
-def walk(v):
-    if isinstance(v, dict):
-        if "category" in v and "id" in v and isinstance(v.get("category"), str):
-            counts[v["category"]] += 1
-        for x in v.values():
-            walk(x)
-    elif isinstance(v, list):
-        for x in v:
-            walk(x)
-walk(doc)
+counts = Counter(f.get("category", "?") for f in json.load(open(sys.argv[1])).get("findings", []))
 print(", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none")
 PY
 ) || found="(could not read the JSON report)"
