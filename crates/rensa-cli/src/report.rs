@@ -89,22 +89,52 @@ fn json(report: &Report) -> Result<Vec<u8>> {
 /// `doc` as pretty JSON with a trailing newline, every object's keys sorted: the bytes do not depend on
 /// whether serde_json keeps insertion order (yara-x turns its `preserve_order` feature on).
 pub(crate) fn pretty(doc: serde_json::Value) -> Result<Vec<u8>> {
-    let mut v = serde_json::to_vec_pretty(&sorted(doc))?;
-    v.push(b'\n');
-    Ok(v)
+    let mut out = Vec::with_capacity(64 * 1024);
+    write_sorted(&mut out, &doc, 0)?;
+    out.push(b'\n');
+    Ok(out)
 }
 
-fn sorted(v: serde_json::Value) -> serde_json::Value {
+/// Writes `v` as `serde_json::to_vec_pretty` would, with every object's keys sorted: the entries are
+/// sorted by reference as they are written, so the tree is neither rebuilt nor copied.
+fn write_sorted(out: &mut Vec<u8>, v: &serde_json::Value, depth: usize) -> Result<()> {
     use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
+    fn newline(out: &mut Vec<u8>, depth: usize) {
+        out.push(b'\n');
+        out.resize(out.len() + 2 * depth, b' ');
     }
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, depth + 1);
+                serde_json::to_writer(&mut *out, k)?;
+                out.extend_from_slice(b": ");
+                write_sorted(out, v, depth + 1)?;
+            }
+            newline(out, depth);
+            out.push(b'}');
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push(b'[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                newline(out, depth + 1);
+                write_sorted(out, v, depth + 1)?;
+            }
+            newline(out, depth);
+            out.push(b']');
+        }
+        other => serde_json::to_writer(&mut *out, other)?,
+    }
+    Ok(())
 }
 
 /// The name of a status as the reports print it: `fixed`, `unfixed`, `will-not-fix`, `not-affected`.
@@ -464,6 +494,18 @@ mod tests {
             String::from_utf8(pretty(doc).unwrap()).unwrap(),
             "{\n  \"a\": {\n    \"x\": 2,\n    \"y\": 1\n  },\n  \"b\": [\n    {\n      \"a\": 2,\n      \"z\": 1\n    }\n  ]\n}\n"
         );
+    }
+
+    #[test]
+    fn pretty_writes_what_serde_json_writes() {
+        // Keys already in order, so serde_json's own pretty printer must give the same bytes.
+        let doc = serde_json::json!({
+            "a": [], "b": {}, "c": [[], {}, [1, 2.5, -3]], "d": null, "e": true,
+            "f": "quote \" backslash \\ tab \t ctrl \u{1} é 😀", "g": { "x": [{ "y": 1e300 }] },
+        });
+        let mut want = serde_json::to_vec_pretty(&doc).unwrap();
+        want.push(b'\n');
+        assert_eq!(String::from_utf8(pretty(doc).unwrap()).unwrap(), String::from_utf8(want).unwrap());
     }
 
     #[test]
