@@ -505,7 +505,10 @@ mod tests {
         });
         let mut want = serde_json::to_vec_pretty(&doc).unwrap();
         want.push(b'\n');
-        assert_eq!(String::from_utf8(pretty(doc).unwrap()).unwrap(), String::from_utf8(want).unwrap());
+        assert_eq!(
+            String::from_utf8(pretty(doc).unwrap()).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
     }
 
     #[test]
