@@ -252,6 +252,7 @@ fn match_one<'a>(
         _ => pkg.version.clone(),
     };
     let installed = installed.as_str();
+    let parsed = range::Installed::new(installed);
     let label = format!("{} {}", pkg.name, pkg.version);
     let mut records = Vec::new();
     for adv in advisories {
@@ -286,7 +287,7 @@ fn match_one<'a>(
                 {
                     Verdict::Affected { fixed: None }
                 }
-                _ => range::evaluate(entry, scheme, installed, &mut messages),
+                _ => range::evaluate_installed(entry, scheme, &parsed, &mut messages),
             };
             for message in messages {
                 set.warnings.push(Warning {

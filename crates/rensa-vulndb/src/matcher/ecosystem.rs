@@ -138,6 +138,24 @@ pub(crate) fn normalize_advisory_name(family: &str, name: &str) -> String {
 
 /// PEP 503: lowercase, runs of `-`, `_` and `.` become one `-`.
 fn normalize_pypi(name: &str) -> String {
+    let name = name.trim();
+    if name.is_ascii() {
+        // The common case, byte by byte.
+        let mut out = String::with_capacity(name.len());
+        let mut sep = false;
+        for b in name.bytes() {
+            if matches!(b, b'-' | b'_' | b'.') {
+                sep = true;
+            } else {
+                if sep && !out.is_empty() {
+                    out.push('-');
+                }
+                sep = false;
+                out.push(b.to_ascii_lowercase() as char);
+            }
+        }
+        return out;
+    }
     let mut out = String::with_capacity(name.len());
     let mut sep = false;
     for c in name.trim().chars() {

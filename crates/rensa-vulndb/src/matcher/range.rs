@@ -30,12 +30,50 @@ pub(crate) enum Verdict {
 /// Evaluates `entry` for the installed version `installed`, comparing in `scheme` (the ecosystem's
 /// order). Problems (versions that do not parse) are appended to `warnings`; a range that cannot be
 /// evaluated is skipped.
+#[cfg(test)]
 pub(crate) fn evaluate(
     entry: &Affected,
     scheme: Scheme,
     installed: &str,
     warnings: &mut Vec<String>,
 ) -> Verdict {
+    evaluate_installed(entry, scheme, &Installed::new(installed), warnings)
+}
+
+/// An installed version and its parses, made once per order and shared by every range it is compared with.
+pub(crate) struct Installed<'a> {
+    text: &'a str,
+    parsed: std::cell::RefCell<Vec<(Scheme, std::rc::Rc<Result<Version, String>>)>>,
+}
+
+impl<'a> Installed<'a> {
+    /// The installed version `text`, not parsed yet.
+    pub(crate) fn new(text: &'a str) -> Self {
+        Installed {
+            text,
+            parsed: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    fn parse(&self, scheme: Scheme) -> std::rc::Rc<Result<Version, String>> {
+        if let Some((_, p)) = self.parsed.borrow().iter().find(|(s, _)| *s == scheme) {
+            return p.clone();
+        }
+        let p = std::rc::Rc::new(version::parse(scheme, self.text).map_err(|e| e.to_string()));
+        self.parsed.borrow_mut().push((scheme, p.clone()));
+        p
+    }
+}
+
+/// [`evaluate`] with the installed version's parses shared across calls.
+pub(crate) fn evaluate_installed(
+    entry: &Affected,
+    scheme: Scheme,
+    installed: &Installed<'_>,
+    warnings: &mut Vec<String>,
+) -> Verdict {
+    let parsed = installed;
+    let installed = installed.text;
     let listed = entry.versions.iter().any(|v| {
         v.trim() == installed.trim() || matches!(version::compare(scheme, v, installed), Ok(Ordering::Equal))
     });
@@ -48,7 +86,8 @@ pub(crate) fn evaluate(
             RangeKind::Semver if scheme == Scheme::Go => Scheme::Go,
             RangeKind::Semver => Scheme::Semver,
         };
-        let current = match version::parse(range_scheme, installed) {
+        let current = parsed.parse(range_scheme);
+        let current = match current.as_ref() {
             Ok(v) => v,
             // `introduced 0` alone affects every version, whether it parses or not.
             Err(_) if from_start_only(range) => {
@@ -60,7 +99,7 @@ pub(crate) fn evaluate(
                 continue;
             }
         };
-        match in_range(range, range_scheme, &current) {
+        match in_range(range, range_scheme, current) {
             Ok(RangeVerdict {
                 affected: true,
                 fixed: f,
