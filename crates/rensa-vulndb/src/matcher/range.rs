@@ -40,10 +40,13 @@ pub(crate) fn evaluate(
     evaluate_installed(entry, scheme, &Installed::new(installed), warnings)
 }
 
+/// A parse of the installed version in one order (the error as text, for warnings).
+type Parse = std::rc::Rc<Result<Version, String>>;
+
 /// An installed version and its parses, made once per order and shared by every range it is compared with.
 pub(crate) struct Installed<'a> {
     text: &'a str,
-    parsed: std::cell::RefCell<Vec<(Scheme, std::rc::Rc<Result<Version, String>>)>>,
+    parsed: std::cell::RefCell<Vec<(Scheme, Parse)>>,
 }
 
 impl<'a> Installed<'a> {
@@ -55,7 +58,7 @@ impl<'a> Installed<'a> {
         }
     }
 
-    fn parse(&self, scheme: Scheme) -> std::rc::Rc<Result<Version, String>> {
+    fn parse(&self, scheme: Scheme) -> Parse {
         if let Some((_, p)) = self.parsed.borrow().iter().find(|(s, _)| *s == scheme) {
             return p.clone();
         }
