@@ -192,15 +192,16 @@ pub(crate) fn check_shadow(tree: &FileTree, out: &mut Out) {
             out.warn(format!("{}:{}: not a shadow entry; ignored", f.path, i + 1));
             continue;
         }
+        // The hash behind any lock marker, classified as the password checks classify it.
         let hash = fields[1].trim_start_matches('!');
-        let des = hash.len() == 13
-            && hash
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '/');
-        if hash.starts_with("$1$") {
-            weak.push(format!("{} (line {}, MD5-crypt)", fields[0], i + 1));
-        } else if des {
-            weak.push(format!("{} (line {}, DES-crypt)", fields[0], i + 1));
+        match crate::password::CryptHash::parse(hash).map(|h| h.scheme()) {
+            Some(crate::password::Scheme::Md5Crypt) => {
+                weak.push(format!("{} (line {}, MD5-crypt)", fields[0], i + 1));
+            }
+            Some(crate::password::Scheme::Des) => {
+                weak.push(format!("{} (line {}, DES-crypt)", fields[0], i + 1));
+            }
+            _ => {}
         }
     }
     if !weak.is_empty() {
