@@ -3,14 +3,13 @@
 //! with committed snapshots (`RENSA_UPDATE_SNAPSHOTS=1` rewrites them), and read back into the model.
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use rensa_catalog::format::{self, Format, WriteOptions, read::read_sbom};
 use rensa_catalog::purl::Purl;
 use rensa_catalog::{Distro, Ecosystem, ImageInfo, LayerInfo, Package, Sbom};
 use rensa_oci::SourceKind;
+use rensa_testkit as kit;
 
 fn options() -> WriteOptions {
     WriteOptions {
@@ -332,53 +331,6 @@ fn workspace() -> PathBuf {
         .unwrap()
 }
 
-/// The Python of the venv with the official validators; fails (never skips) when it is missing.
-fn python() -> PathBuf {
-    let venv = std::env::var_os("RENSA_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join(".cache/test-venv"));
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/setup-test-deps.sh (as root) or set RENSA_TEST_VENV to a venv with \
-         cyclonedx-python-lib[json-validation] and spdx-tools",
-        python.display()
-    );
-    python
-}
-
-/// Runs `script` with the venv's Python, `input` on stdin; returns (success, output).
-fn run_python(script: &str, args: &[&Path], input: &str) -> (bool, String) {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-const CYCLONEDX_CHECK: &str = r#"
-import sys
-from cyclonedx.validation.json import JsonStrictValidator
-from cyclonedx.schema import SchemaVersion
-error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())
-if error is not None:
-    print(error)
-    sys.exit(1)
-print("valid")
-"#;
-
 const SPDX_CHECK: &str = r#"
 import sys
 from spdx_tools.spdx.parser.parse_anything import parse_file
@@ -392,7 +344,7 @@ print("valid")
 "#;
 
 fn assert_valid_cyclonedx(text: &str) {
-    let (ok, out) = run_python(CYCLONEDX_CHECK, &[], text);
+    let (ok, out) = kit::run_python(kit::CYCLONEDX_CHECK, &[] as &[&str], text);
     assert!(
         ok && out.trim() == "valid",
         "CycloneDX 1.6 validation failed:\n{out}"
@@ -403,7 +355,7 @@ fn assert_valid_spdx(text: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sbom.spdx.json");
     std::fs::write(&path, text).unwrap();
-    let (ok, out) = run_python(SPDX_CHECK, &[&path], "");
+    let (ok, out) = kit::run_python(SPDX_CHECK, &[&path], "");
     assert!(ok && out.trim() == "valid", "SPDX 2.3 validation failed:\n{out}");
 }
 

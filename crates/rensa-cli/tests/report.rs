@@ -8,9 +8,8 @@
 //! the same way.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use rensa_testkit::{self as kit, ImageSpec, file};
 use serde_json::Value;
@@ -32,41 +31,6 @@ fn rensa(args: &[&str], home: &Path) -> Output {
         .expect("run rensa")
 }
 
-fn python() -> PathBuf {
-    let venv = std::env::var_os("RENSA_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("../../.cache/test-venv"));
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/setup-test-deps.sh (as root) or set RENSA_TEST_VENV to a venv with \
-         cyclonedx-python-lib[json-validation] and jsonschema",
-        python.display()
-    );
-    python
-}
-
-/// Runs `script` with the venv's Python and `input` on stdin; returns (success, output).
-fn run_python(script: &str, args: &[&str], input: &str) -> (bool, String) {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 const SARIF_CHECK: &str = r#"
 import json, sys
 import jsonschema
@@ -81,25 +45,14 @@ if errors:
 print("valid")
 "#;
 
-const CYCLONEDX_CHECK: &str = r#"
-import sys
-from cyclonedx.validation.json import JsonStrictValidator
-from cyclonedx.schema import SchemaVersion
-error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())
-if error is not None:
-    print(error)
-    sys.exit(1)
-print("valid")
-"#;
-
 fn sarif_errors(text: &str) -> Option<String> {
     let schema = manifest_dir().join("tests/fixtures/report/sarif-schema-2.1.0.json");
-    let (ok, out) = run_python(SARIF_CHECK, &[schema.to_str().unwrap()], text);
+    let (ok, out) = kit::run_python(SARIF_CHECK, &[schema.to_str().unwrap()], text);
     (!(ok && out.trim() == "valid")).then_some(out)
 }
 
 fn cyclonedx_errors(text: &str) -> Option<String> {
-    let (ok, out) = run_python(CYCLONEDX_CHECK, &[], text);
+    let (ok, out) = kit::run_python(kit::CYCLONEDX_CHECK, &[] as &[&str], text);
     (!(ok && out.trim() == "valid")).then_some(out)
 }
 

@@ -261,3 +261,55 @@ pub fn docker_archive_oci(out: &Path, spec: &ImageSpec, repo_tag: &str) {
     tar_dir(&tmp, out);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// The Python of the test venv with the official validators (`$RENSA_TEST_VENV`, else the workspace's
+/// `.cache/test-venv`, as `scripts/setup-test-deps.sh` makes it). Panics (never skips) when it is missing.
+pub fn venv_python() -> std::path::PathBuf {
+    let venv = std::env::var_os("RENSA_TEST_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/test-venv"));
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-test-deps.sh (as root) or set RENSA_TEST_VENV to a venv with \
+         cyclonedx-python-lib[json-validation], spdx-tools and jsonschema",
+        python.display()
+    );
+    python
+}
+
+/// Runs `script` with [`venv_python`], `args` after it and `input` on stdin; returns (success, stdout and
+/// stderr).
+pub fn run_python<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S], input: &str) -> (bool, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(venv_python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// A [`run_python`] script: validates the CycloneDX 1.6 JSON on stdin with cyclonedx-python-lib's strict
+/// validator; prints `valid` or the error (and fails).
+pub const CYCLONEDX_CHECK: &str = r#"
+import sys
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.schema import SchemaVersion
+error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())
+if error is not None:
+    print(error)
+    sys.exit(1)
+print("valid")
+"#;
