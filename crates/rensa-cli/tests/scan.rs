@@ -214,3 +214,41 @@ fn without_a_database_packages_are_still_listed() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown scanner \"antivirus\""));
 }
+
+#[test]
+fn unusable_policy_baseline_or_budget_fails_closed_before_any_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = image(dir.path());
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let typo = write("policy.yaml", "block:\n  - category: vulnerabilty\n");
+    let no_reason = write("except.yaml", "exceptions:\n  - id: CVE-1\n");
+    let baseline = write("baseline.json", "{\"password_min_lenght\": 12}");
+    let missing = dir.path().join("missing.yaml");
+    let missing = missing.to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["--policy", typo.as_str()],
+            "unknown category \"vulnerabilty\"",
+        ),
+        (
+            vec!["--policy", no_reason.as_str()],
+            "an exception needs a reason",
+        ),
+        (vec!["--policy", missing], "missing.yaml"),
+        (vec!["--baseline", baseline.as_str()], "baseline.json"),
+        (vec!["--password-budget=-1"], "--password-budget must be"),
+        (vec!["--password-budget=NaN"], "--password-budget must be"),
+    ] {
+        let mut all = vec!["scan", img.as_str(), "--format", "json"];
+        all.extend(args.iter().copied());
+        let out = rensa(&all, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: a report was written");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
