@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-test-deps.sh
+# Incremental artifacts only help repeated local builds; CI builds once.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export RENSA_TEST_VENV="$PWD/.cache/test-venv"
 cargo test --workspace --locked "$@"
