@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256, Sha512};
 use spki::{DecodePublicKey, EncodePublicKey};
 use zeroize::Zeroizing;
 
-pub use encrypted::{EncryptOptions, PemLabel, ScryptCost};
+pub use encrypted::{EncryptOptions, EncryptedKey, PemLabel, ScryptCost};
 
 use crate::error::{Error, Result};
 
@@ -219,9 +219,9 @@ impl PrivateKey {
     /// As [`PrivateKey::from_encrypted_pem`], and also says how the file was written (label and
     /// scrypt cost), so that a rewrite can keep them.
     pub fn from_encrypted_pem_with_info(text: &[u8], password: &[u8]) -> Result<(Self, EncryptOptions)> {
-        let (label, body) = encrypted::decode_pem(text)?;
-        let (der, cost) = encrypted::decrypt(&body, password)?;
-        Ok((Self::from_pkcs8_der(&der)?, EncryptOptions { label, cost }))
+        let sealed = EncryptedKey::from_pem(text)?;
+        let der = sealed.decrypt(password)?;
+        Ok((Self::from_pkcs8_der(&der)?, sealed.options))
     }
 
     /// Writes this key as a cosign encrypted private key file.

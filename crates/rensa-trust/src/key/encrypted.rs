@@ -147,43 +147,64 @@ fn derive_key(password: &[u8], salt: &[u8], cost: ScryptCost) -> Result<Zeroizin
     Ok(key)
 }
 
-/// Decodes the PEM text of an encrypted key; returns the label and the JSON body.
-pub(crate) fn decode_pem(text: &[u8]) -> Result<(PemLabel, Vec<u8>)> {
-    let (label, body) = super::pem_decode(text)?;
-    let label = match label.as_str() {
-        SIGSTORE_LABEL => PemLabel::Sigstore,
-        COSIGN_LABEL => PemLabel::Cosign,
-        _ => {
-            return Err(Error::PemLabel {
-                found: label,
-                expected: "`ENCRYPTED SIGSTORE PRIVATE KEY` or `ENCRYPTED COSIGN PRIVATE KEY`",
-            });
-        }
-    };
-    Ok((label, body))
+/// A parsed (still sealed) encrypted key file. Parsing checks everything that can be checked
+/// without the password, cheaply; [`EncryptedKey::decrypt`] then runs scrypt and opens the box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedKey {
+    /// How the file was written: PEM label and scrypt cost.
+    pub options: EncryptOptions,
+    salt: Vec<u8>,
+    nonce: [u8; secretbox::NONCE_LEN],
+    sealed: Vec<u8>,
 }
 
-/// Opens the JSON body of an encrypted key with `password`; returns the PKCS#8 DER and the
-/// scrypt cost that was used.
-pub(crate) fn decrypt(body: &[u8], password: &[u8]) -> Result<(Zeroizing<Vec<u8>>, ScryptCost)> {
-    let file: KeyFile = serde_json::from_slice(body).map_err(Error::EncryptedKeyJson)?;
-    if file.kdf.name != KDF_SCRYPT {
-        return Err(Error::UnsupportedKdf(file.kdf.name));
+impl EncryptedKey {
+    /// Parses the PEM text of a cosign encrypted key file (either label).
+    pub fn from_pem(text: &[u8]) -> Result<Self> {
+        let (label, body) = super::pem_decode(text)?;
+        let label = match label.as_str() {
+            SIGSTORE_LABEL => PemLabel::Sigstore,
+            COSIGN_LABEL => PemLabel::Cosign,
+            _ => {
+                return Err(Error::PemLabel {
+                    found: label,
+                    expected: "`ENCRYPTED SIGSTORE PRIVATE KEY` or `ENCRYPTED COSIGN PRIVATE KEY`",
+                });
+            }
+        };
+        Self::from_json(label, &body)
     }
-    if file.cipher.name != CIPHER_SECRETBOX {
-        return Err(Error::UnsupportedCipher(file.cipher.name));
+
+    fn from_json(label: PemLabel, body: &[u8]) -> Result<Self> {
+        let file: KeyFile = serde_json::from_slice(body).map_err(Error::EncryptedKeyJson)?;
+        if file.kdf.name != KDF_SCRYPT {
+            return Err(Error::UnsupportedKdf(file.kdf.name));
+        }
+        if file.cipher.name != CIPHER_SECRETBOX {
+            return Err(Error::UnsupportedCipher(file.cipher.name));
+        }
+        let cost = ScryptCost::from_params(file.kdf.params.n, file.kdf.params.r, file.kdf.params.p)?;
+        let salt = b64("kdf.salt", &file.kdf.salt)?;
+        let nonce = b64("cipher.nonce", &file.cipher.nonce)?;
+        let nonce: [u8; secretbox::NONCE_LEN] = nonce
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::BadNonceLength(nonce.len()))?;
+        let sealed = b64("ciphertext", &file.ciphertext)?;
+        Ok(EncryptedKey {
+            options: EncryptOptions { label, cost },
+            salt,
+            nonce,
+            sealed,
+        })
     }
-    let cost = ScryptCost::from_params(file.kdf.params.n, file.kdf.params.r, file.kdf.params.p)?;
-    let salt = b64("kdf.salt", &file.kdf.salt)?;
-    let nonce = b64("cipher.nonce", &file.cipher.nonce)?;
-    let nonce: [u8; secretbox::NONCE_LEN] = nonce
-        .as_slice()
-        .try_into()
-        .map_err(|_| Error::BadNonceLength(nonce.len()))?;
-    let sealed = b64("ciphertext", &file.ciphertext)?;
-    let key = derive_key(password, &salt, cost)?;
-    let der = secretbox::open(&key, &nonce, &sealed).ok_or(Error::WrongPassword)?;
-    Ok((der, cost))
+
+    /// Derives the key from `password` with scrypt and opens the box; returns the PKCS#8 DER
+    /// private key. [`Error::WrongPassword`] when the box does not open.
+    pub fn decrypt(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let key = derive_key(password, &self.salt, self.options.cost)?;
+        secretbox::open(&key, &self.nonce, &self.sealed).ok_or(Error::WrongPassword)
+    }
 }
 
 /// Seals PKCS#8 DER `der` under `password` and returns the PEM text of the key file.
@@ -217,6 +238,11 @@ pub(crate) fn encrypt(der: &[u8], password: &[u8], options: EncryptOptions) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn decrypt(body: &[u8], password: &[u8]) -> Result<(Zeroizing<Vec<u8>>, ScryptCost)> {
+        let key = EncryptedKey::from_json(PemLabel::Sigstore, body)?;
+        Ok((key.decrypt(password)?, key.options.cost))
+    }
 
     fn body(kdf: &str, n: u64, r: u64, p: u64, cipher: &str, nonce: &str) -> Vec<u8> {
         format!(
@@ -266,8 +292,12 @@ mod tests {
     #[test]
     fn written_json_has_cosign_field_order() {
         let pem = encrypt(b"not really a key", b"pw", EncryptOptions::default()).unwrap();
-        let (label, json) = decode_pem(pem.as_bytes()).unwrap();
-        assert_eq!(label, PemLabel::Sigstore);
+        assert_eq!(
+            EncryptedKey::from_pem(pem.as_bytes()).unwrap().options,
+            EncryptOptions::default()
+        );
+        let (label, json) = crate::key::pem_decode(pem.as_bytes()).unwrap();
+        assert_eq!(label, SIGSTORE_LABEL);
         let json = String::from_utf8(json).unwrap();
         assert!(
             json.starts_with(r#"{"kdf":{"name":"scrypt","params":{"N":32768,"r":8,"p":1},"salt":""#),
