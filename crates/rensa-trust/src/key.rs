@@ -515,6 +515,21 @@ mod tests {
         }
     }
 
+    /// Go's `ecdsa.VerifyASN1` accepts both S and n - S, and cosign signatures carry either.
+    #[test]
+    fn ecdsa_signatures_with_high_s_verify() {
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+        let der = key.sign(b"m").unwrap();
+        let sig = p256::ecdsa::Signature::from_der(&der).unwrap();
+        let negated = -*sig.s().as_ref();
+        let flipped = p256::ecdsa::Signature::from_scalars(sig.r().to_bytes(), negated.to_bytes()).unwrap();
+        assert_ne!(flipped, sig);
+        key.public_key()
+            .verify(b"m", flipped.to_der().as_bytes())
+            .unwrap();
+        key.public_key().verify(b"m", &der).unwrap();
+    }
+
     #[test]
     fn ed25519_pkcs8_is_version_1_like_go_writes() {
         let key = PrivateKey::generate(KeySpec::Ed25519).unwrap();

@@ -8,6 +8,26 @@
 //!
 //! Nothing here reads files or talks to a registry: callers hand in bytes and get typed values
 //! or an [`Error`] naming what is wrong.
+//!
+//! ```
+//! use rensa_trust::key::{generate_key_files, EncryptOptions, KeySpec, PrivateKey, PublicKey};
+//! use rensa_trust::simplesigning::SimpleSigning;
+//!
+//! // `rensa key generate PREFIX`: the texts of PREFIX.key and PREFIX.pub.
+//! let (_, files) = generate_key_files(KeySpec::EcdsaP256, b"pw", EncryptOptions::default())?;
+//!
+//! // `rensa sign`: the payload cosign signs, and the signature for its annotation.
+//! let key = PrivateKey::from_encrypted_pem(files.private_pem.as_bytes(), b"pw")?;
+//! let digest = format!("sha256:{}", "ab".repeat(32));
+//! let payload = SimpleSigning::new("registry.example/app", digest)?.to_json();
+//! let signature = key.sign(&payload)?;
+//!
+//! // `rensa verify`: check the signature first, then read the payload.
+//! let public = PublicKey::from_pem(files.public_pem.as_bytes())?;
+//! let verified = SimpleSigning::verify(&public, &payload, &signature)?;
+//! assert_eq!(verified.docker_reference, "registry.example/app");
+//! # Ok::<(), rensa_trust::Error>(())
+//! ```
 
 pub mod dsse;
 pub mod error;

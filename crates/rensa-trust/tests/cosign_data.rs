@@ -94,6 +94,20 @@ fn public_keys_are_written_byte_for_byte_as_cosign_writes_them() {
     }
     let key = public("cosign.pub");
     assert_eq!(key.fingerprint(), sha256_hex(key.spki_der()));
+    // Files edited on Windows keep working.
+    let crlf = String::from_utf8(read("cosign.pub"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    assert_eq!(PublicKey::from_pem(crlf.as_bytes()).unwrap(), key);
+    let crlf = String::from_utf8(read("cosign.key"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    assert_eq!(
+        PrivateKey::from_encrypted_pem(crlf.as_bytes(), &password())
+            .unwrap()
+            .public_key(),
+        key
+    );
 }
 
 #[test]
