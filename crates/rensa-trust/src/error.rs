@@ -63,11 +63,11 @@ pub enum Error {
 
     /// The decrypted or given private key is not a well-formed PKCS#8 document.
     #[error("private key is not valid PKCS#8: {0}")]
-    Pkcs8(String),
+    Pkcs8(#[source] pkcs8::Error),
 
     /// The public key is not a well-formed SubjectPublicKeyInfo document.
     #[error("public key is not valid SubjectPublicKeyInfo: {0}")]
-    Spki(String),
+    Spki(#[source] spki::Error),
 
     /// The key uses an algorithm (or elliptic curve) that is not supported.
     #[error("unsupported key algorithm {0}")]
@@ -78,17 +78,18 @@ pub enum Error {
     UnsupportedRsaSize(usize),
 
     /// Key generation or signing failed inside the cryptographic library.
-    #[error("{operation} failed: {detail}")]
+    #[error("{operation} failed: {source}")]
     Crypto {
         /// What was being done.
         operation: &'static str,
-        /// The library's explanation.
-        detail: String,
+        /// The library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// The operating system's random number generator failed.
     #[error("random number generator failed: {0}")]
-    Random(String),
+    Random(#[source] getrandom::Error),
 
     /// The signature bytes cannot be a signature of this key type (wrong encoding or length).
     #[error("malformed {algorithm} signature: {detail}")]
@@ -173,3 +174,12 @@ pub enum Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_is_send_sync_and_static() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<super::Error>();
+    }
+}

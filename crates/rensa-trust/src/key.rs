@@ -171,10 +171,10 @@ pub fn generate_key_files(
     Ok((key, files))
 }
 
-fn crypto(operation: &'static str) -> impl FnOnce(rsa::Error) -> Error {
+fn crypto<E: std::error::Error + Send + Sync + 'static>(operation: &'static str) -> impl FnOnce(E) -> Error {
     move |e| Error::Crypto {
         operation,
-        detail: e.to_string(),
+        source: Box::new(e),
     }
 }
 
@@ -187,7 +187,7 @@ impl PrivateKey {
                 // probability about 2^-32.
                 loop {
                     let mut bytes = Zeroizing::new([0u8; 32]);
-                    getrandom::fill(&mut bytes[..]).map_err(|e| Error::Random(e.to_string()))?;
+                    getrandom::fill(&mut bytes[..]).map_err(Error::Random)?;
                     if let Ok(key) = p256::ecdsa::SigningKey::from_slice(&bytes[..]) {
                         break PrivateInner::EcdsaP256(key);
                     }
@@ -195,7 +195,7 @@ impl PrivateKey {
             }
             KeySpec::Ed25519 => {
                 let mut seed = Zeroizing::new([0u8; 32]);
-                getrandom::fill(&mut seed[..]).map_err(|e| Error::Random(e.to_string()))?;
+                getrandom::fill(&mut seed[..]).map_err(Error::Random)?;
                 PrivateInner::Ed25519(ed25519_dalek::SigningKey::from_bytes(&seed))
             }
             KeySpec::Rsa(bits) => {
@@ -232,14 +232,14 @@ impl PrivateKey {
 
     /// Reads an unencrypted PKCS#8 DER private key.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
-        let info = pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|e| Error::Pkcs8(e.to_string()))?;
+        let info = pkcs8::PrivateKeyInfoRef::try_from(der).map_err(Error::Pkcs8)?;
         let oid = info.algorithm.oid;
-        let bad = |e: pkcs8::Error| Error::Pkcs8(e.to_string());
+        let bad = Error::Pkcs8;
         let inner = if oid == OID_EC_PUBLIC_KEY {
             let curve = info
                 .algorithm
                 .parameters_oid()
-                .map_err(|e| Error::Pkcs8(format!("EC key without named curve: {e}")))?;
+                .map_err(|e| Error::Pkcs8(e.into()))?;
             if curve != OID_P256 {
                 return Err(Error::UnsupportedAlgorithm(format!(
                     "ECDSA on curve {curve} (only P-256 is supported)"
@@ -250,7 +250,7 @@ impl PrivateKey {
             PrivateInner::Ed25519(ed25519_dalek::SigningKey::from_pkcs8_der(der).map_err(bad)?)
         } else if oid == OID_RSA {
             let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(bad)?;
-            check_rsa_size(rsa::traits::PublicKeyParts::n_bits_precision(&key) as usize)?;
+            check_rsa_size(rsa::traits::PublicKeyParts::n(&key).bit_width() as usize)?;
             PrivateInner::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(key)))
         } else {
             return Err(Error::UnsupportedAlgorithm(format!("with OID {oid}")));
@@ -272,7 +272,7 @@ impl PrivateKey {
             }
             PrivateInner::Rsa(k) => k.to_pkcs8_der(),
         }
-        .map_err(|e| Error::Pkcs8(e.to_string()))?;
+        .map_err(Error::Pkcs8)?;
         Ok(doc.to_bytes())
     }
 
@@ -315,19 +315,13 @@ impl PrivateKey {
                 Ed25519Mode::Pure => k.sign(message).to_bytes().to_vec(),
                 Ed25519Mode::Prehashed => k
                     .sign_prehashed(Sha512::new_with_prefix(message), None)
-                    .map_err(|e| Error::Crypto {
-                        operation: "Ed25519ph signing",
-                        detail: e.to_string(),
-                    })?
+                    .map_err(crypto("Ed25519ph signing"))?
                     .to_bytes()
                     .to_vec(),
             },
             PrivateInner::Rsa(k) => {
                 use rsa::signature::Signer as _;
-                let sig: rsa::pkcs1v15::Signature = k.try_sign(message).map_err(|e| Error::Crypto {
-                    operation: "RSA signing",
-                    detail: e.to_string(),
-                })?;
+                let sig: rsa::pkcs1v15::Signature = k.try_sign(message).map_err(crypto("RSA signing"))?;
                 sig.to_vec()
             }
         })
@@ -349,7 +343,7 @@ impl PublicKey {
             PublicInner::Ed25519(k) => k.to_public_key_der(),
             PublicInner::Rsa(k) => k.to_public_key_der(),
         }
-        .map_err(|e| Error::Spki(e.to_string()))?;
+        .map_err(Error::Spki)?;
         Ok(PublicKey {
             inner,
             spki_der: doc.as_bytes().to_vec(),
@@ -370,14 +364,11 @@ impl PublicKey {
 
     /// Reads a SubjectPublicKeyInfo DER public key.
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
-        let info = spki::SubjectPublicKeyInfoRef::try_from(der).map_err(|e| Error::Spki(e.to_string()))?;
+        let info = spki::SubjectPublicKeyInfoRef::try_from(der).map_err(Error::Spki)?;
         let oid = info.algorithm.oid;
-        let bad = |e: spki::Error| Error::Spki(e.to_string());
+        let bad = Error::Spki;
         let inner = if oid == OID_EC_PUBLIC_KEY {
-            let curve = info
-                .algorithm
-                .parameters_oid()
-                .map_err(|e| Error::Spki(format!("EC key without named curve: {e}")))?;
+            let curve = info.algorithm.parameters_oid().map_err(Error::Spki)?;
             if curve != OID_P256 {
                 return Err(Error::UnsupportedAlgorithm(format!(
                     "ECDSA on curve {curve} (only P-256 is supported)"
@@ -388,7 +379,7 @@ impl PublicKey {
             PublicInner::Ed25519(ed25519_dalek::VerifyingKey::from_public_key_der(der).map_err(bad)?)
         } else if oid == OID_RSA {
             let key = rsa::PublicKey::from_public_key_der(der).map_err(bad)?;
-            check_rsa_size(rsa::traits::PublicKeyParts::n_bits_precision(&key) as usize)?;
+            check_rsa_size(rsa::traits::PublicKeyParts::n(&key).bit_width() as usize)?;
             PublicInner::Rsa(rsa::pkcs1v15::VerifyingKey::new(key))
         } else {
             return Err(Error::UnsupportedAlgorithm(format!("with OID {oid}")));
@@ -571,6 +562,41 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// Keys made with `openssl genpkey` of algorithms cosign does not use for key files.
+    #[test]
+    fn unsupported_public_keys_are_named() {
+        let rsa1024 = "-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC6XF3H87bmJU9+bGcpMUKsk4Si
+XEFCqpK8lvmO7NSuzqJpNx/vcz+1IOful2vqWz/ZBMPR+DMcQKM9in/baBPzHSut
+uPCqNyGLRsna0MhR/jjViTmPI4zbpoYMNkIywcKxlVjFjfEf20vQnSTqqui00W1K
+GswfD7sk9NILbuA36QIDAQAB
+-----END PUBLIC KEY-----
+";
+        let p384 = "-----BEGIN PUBLIC KEY-----
+MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEs5iUI+StE+u0AvPV6HA4D5KYC3JeR54B
+yoiuQk9jQbiyHMOG0CJJnNljkGrPGQ9oCAXGDZWgmbQBb7Zywt9QwdMT6zlFmyko
+hev40iJ9tKH0oZczCzJWKwXkU+0rn4Q2
+-----END PUBLIC KEY-----
+";
+        let ed448 = "-----BEGIN PUBLIC KEY-----
+MEMwBQYDK2VxAzoAnJWsIFBpgQfiBoeeQlCaE/FembhWrwDmhEiHRhAjvrI3jzFX
+Ada0+730kotnTrRvEyArri8A/REA
+-----END PUBLIC KEY-----
+";
+        let err = PublicKey::from_pem(rsa1024.as_bytes()).unwrap_err();
+        assert!(matches!(err, Error::UnsupportedRsaSize(1024)), "{err}");
+        let err = PublicKey::from_pem(p384.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, Error::UnsupportedAlgorithm(ref m) if m.contains("1.3.132.0.34")),
+            "{err}"
+        );
+        let err = PublicKey::from_pem(ed448.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, Error::UnsupportedAlgorithm(ref m) if m.contains("1.3.101.113")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -137,12 +137,12 @@ fn b64(field: &'static str, text: &str) -> Result<Vec<u8>> {
 fn derive_key(password: &[u8], salt: &[u8], cost: ScryptCost) -> Result<Zeroizing<[u8; 32]>> {
     let params = scrypt::Params::new(cost.log_n(), 8, 1).map_err(|e| Error::Crypto {
         operation: "scrypt parameter setup",
-        detail: e.to_string(),
+        source: Box::new(e),
     })?;
     let mut key = Zeroizing::new([0u8; secretbox::KEY_LEN]);
     scrypt::scrypt(password, salt, &params, &mut key[..]).map_err(|e| Error::Crypto {
         operation: "scrypt",
-        detail: e.to_string(),
+        source: Box::new(e),
     })?;
     Ok(key)
 }
@@ -211,8 +211,8 @@ impl EncryptedKey {
 pub(crate) fn encrypt(der: &[u8], password: &[u8], options: EncryptOptions) -> Result<String> {
     let mut salt = [0u8; SALT_LEN];
     let mut nonce = [0u8; secretbox::NONCE_LEN];
-    getrandom::fill(&mut salt).map_err(|e| Error::Random(e.to_string()))?;
-    getrandom::fill(&mut nonce).map_err(|e| Error::Random(e.to_string()))?;
+    getrandom::fill(&mut salt).map_err(Error::Random)?;
+    getrandom::fill(&mut nonce).map_err(Error::Random)?;
     let key = derive_key(password, &salt, options.cost)?;
     let sealed = secretbox::seal(&key, &nonce, der);
     let file = KeyFile {
@@ -231,7 +231,7 @@ pub(crate) fn encrypt(der: &[u8], password: &[u8], options: EncryptOptions) -> R
         },
         ciphertext: STANDARD.encode(sealed),
     };
-    let json = serde_json::to_vec(&file).map_err(Error::EncryptedKeyJson)?;
+    let json = serde_json::to_vec(&file).expect("serializing plain JSON values cannot fail");
     Ok(super::pem_encode(options.label.as_str(), &json))
 }
 
