@@ -170,6 +170,125 @@ pub enum Error {
     /// The statement breaks a rule of the specification (no subjects, a subject without digest, ...).
     #[error("invalid in-toto statement: {0}")]
     StatementInvalid(String),
+
+    /// A time is not an RFC 3339 timestamp (`2026-01-02T03:04:05Z`, offsets allowed).
+    #[error("`{0}` is not an RFC 3339 timestamp")]
+    Timestamp(String),
+
+    /// A predicate does not have the shape its predicate type requires.
+    #[error("{predicate_type} predicate is invalid: {message}")]
+    Predicate {
+        /// The predicate type URI.
+        predicate_type: String,
+        /// What is wrong.
+        message: String,
+        /// The JSON error, when the predicate did not deserialize.
+        #[source]
+        source: Option<serde_json::Error>,
+    },
+
+    /// A trust policy is not valid YAML or does not have the expected shape.
+    #[error("{origin}:{line}: {message}")]
+    PolicyYaml {
+        /// Where the policy came from (its file name).
+        origin: String,
+        /// The 1-based line (0 when the parser knows none).
+        line: u64,
+        /// The parser's message.
+        message: String,
+        /// The parser's error.
+        #[source]
+        source: Box<serde_saphyr::Error>,
+    },
+
+    /// A trust policy parses but breaks a rule (unknown key name, bad threshold, bad glob, ...).
+    #[error("{origin}:{line}: {message}")]
+    PolicyInvalid {
+        /// Where the policy came from (its file name).
+        origin: String,
+        /// The 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A key named in a trust policy cannot be read.
+    #[error("{origin}:{line}: key `{name}`: cannot read {path}: {source}")]
+    PolicyKeyRead {
+        /// Where the policy came from.
+        origin: String,
+        /// The 1-based line of the key.
+        line: u64,
+        /// The key's name in the policy.
+        name: String,
+        /// The path as written in the policy.
+        path: String,
+        /// The reading error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A key named in a trust policy is not a valid public key.
+    #[error("{origin}:{line}: key `{name}`: {source}")]
+    PolicyKey {
+        /// Where the policy came from.
+        origin: String,
+        /// The 1-based line of the key.
+        line: u64,
+        /// The key's name in the policy.
+        name: String,
+        /// Why the key is not valid.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A containers-policy.json file is not valid JSON of the expected shape.
+    #[error("containers-policy.json is malformed: {0}")]
+    ContainersPolicyJson(#[source] serde_json::Error),
+
+    /// A containers-policy.json file uses something rensa cannot represent.
+    #[error("containers-policy.json {location}: {message}")]
+    ContainersPolicyUnsupported {
+        /// Where in the file (`default`, `transports.docker["SCOPE"][N]`, ...).
+        location: String,
+        /// What cannot be imported, and why.
+        message: String,
+    },
+
+    /// A rensa trust policy cannot be expressed as containers-policy.json.
+    #[error("cannot export {location} to containers-policy.json: {message}")]
+    ContainersPolicyExport {
+        /// Which part of the policy (`default`, `scope "PATTERN"`).
+        location: String,
+        /// What cannot be expressed.
+        message: String,
+    },
+
+    /// in-toto 1.x metadata (a layout, a link or a key file) is not JSON of the shape the in-toto
+    /// specification gives.
+    #[error("in-toto {what} is malformed: {detail}")]
+    InTotoMetadata {
+        /// Which document (`layout`, `layout step `build``, `link`, `key file`).
+        what: String,
+        /// What is wrong.
+        detail: String,
+        /// The JSON error, when the document did not parse.
+        #[source]
+        source: Option<serde_json::Error>,
+    },
+
+    /// A securesystemslib key (in a layout or a key file) is malformed, private, or of an
+    /// unsupported type or scheme.
+    #[error("in-toto key {key}: {detail}")]
+    InTotoKey {
+        /// The keyid (or `file` for a key file, `layout` for the set of layout keys).
+        key: String,
+        /// What is wrong.
+        detail: String,
+        /// The underlying error (PEM, SubjectPublicKeyInfo, JSON).
+        #[source]
+        source: Option<Box<Error>>,
+    },
 }
 
 /// Shorthand for results of this crate.

@@ -5,6 +5,10 @@
 //! - [`simplesigning`]: the "simple signing" payload cosign signs for a container image.
 //! - [`dsse`]: DSSE envelopes (pre-authentication encoding, signing, verification).
 //! - [`intoto`]: in-toto Statement v1, the payload of attestations.
+//! - [`predicate`]: the predicate types rensa attests (scan result, stage result, CycloneDX SBOM,
+//!   SLSA provenance v1), their `predicateType` URIs and signed times.
+//! - [`policy`]: the trust policy (YAML) with scopes by registry/repository glob, k-of-n distinct
+//!   signing keys, identity remapping and attested stages, and its evaluation into a decision.
 //!
 //! Nothing here reads files or talks to a registry: callers hand in bytes and get typed values
 //! or an [`Error`] naming what is wrong.
@@ -33,6 +37,8 @@ pub mod dsse;
 pub mod error;
 pub mod intoto;
 pub mod key;
+pub mod policy;
+pub mod predicate;
 pub mod simplesigning;
 
 pub use error::{Error, Result};
