@@ -255,6 +255,28 @@ pub enum Error {
         message: String,
     },
 
+    /// A key file named by `keyPath` in containers-policy.json cannot be read.
+    #[error("containers-policy.json {location}: cannot read key {path}: {source}")]
+    ContainersPolicyKeyRead {
+        /// Where in the file.
+        location: String,
+        /// The `keyPath`.
+        path: String,
+        /// The reading error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A key in containers-policy.json (`keyPath` file or `keyData`) is not a valid public key.
+    #[error("containers-policy.json {location}: {source}")]
+    ContainersPolicyKey {
+        /// Where in the file (`transports.docker["SCOPE"][N].keyData`, ...).
+        location: String,
+        /// Why the key is not valid.
+        #[source]
+        source: Box<Error>,
+    },
+
     /// A rensa trust policy cannot be expressed as containers-policy.json.
     #[error("cannot export {location} to containers-policy.json: {message}")]
     ContainersPolicyExport {

@@ -9,6 +9,8 @@
 //!   SLSA provenance v1), their `predicateType` URIs and signed times.
 //! - [`policy`]: the trust policy (YAML) with scopes by registry/repository glob, k-of-n distinct
 //!   signing keys, identity remapping and attested stages, and its evaluation into a decision.
+//! - [`containers_policy`]: import and export of the subset of containers-policy.json (podman,
+//!   CRI-O, skopeo) that maps onto a trust policy.
 //!
 //! Nothing here reads files or talks to a registry: callers hand in bytes and get typed values
 //! or an [`Error`] naming what is wrong.
@@ -33,6 +35,7 @@
 //! # Ok::<(), rensa_trust::Error>(())
 //! ```
 
+pub mod containers_policy;
 pub mod dsse;
 pub mod error;
 pub mod intoto;
