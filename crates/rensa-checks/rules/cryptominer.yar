@@ -34,9 +34,12 @@ rule Stratum_Miner_Command
         severity = "critical"
     strings:
         $pool = /stratum\+(tcp|ssl|tls):\/\/[A-Za-z0-9.\-]+:[0-9]{2,5}/
-        // A Monero address: 95 base58 characters starting with 4 (or 8 for a subaddress). (One regex
-        // with a bounded gap from the pool to the wallet is not matched by yara-x 1.22, so two strings.)
-        $wallet = /[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}/
+        // A Monero address (95 base58 characters starting with 4, or 8 for a subaddress) given as the
+        // miner's user (`-u`, `--user=`, `"user": "..."`) or assigned to a wallet variable. The keyword
+        // is required: an address regex alone has no literal for yara-x to anchor on and made this rule
+        // cost more than all the others together (it checked every "4x" in every file). (One regex with
+        // a bounded gap from the pool to the wallet is not matched by yara-x 1.22, so two strings.)
+        $wallet = /(-u|--user|user"|[Ww]allet|WALLET)[\s="':]{0,4}[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}/
     condition:
         $pool and $wallet
 }
