@@ -5,6 +5,11 @@
 //!  "predicateType":"https://slsa.dev/provenance/v1","predicate":{...}}
 //! ```
 //! It travels in a DSSE envelope with payload type [`PAYLOAD_TYPE`].
+//!
+//! [`layout`] verifies classic in-toto 1.x supply chains: layouts and link metadata as the
+//! reference tools (`in-toto-run`, `in-toto-verify`) write them.
+
+pub mod layout;
 
 use std::collections::BTreeMap;
 
