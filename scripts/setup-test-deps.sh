@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(docker-registry skopeo umoci apache2-utils openssl python3-venv rpm sqlite3 db5.3-util zstd yara)
 # sshd -T is the oracle of the sshd_config tests (crates/rensa-checks/tests/config.rs); only the binary is used.
 APT_PACKAGES+=(openssh-server)
+# in-toto 1.3.1 (in-toto-keygen, in-toto-run, in-toto-verify, and the Python API /usr/bin/python3 imports) is the
+# oracle of the in-toto layout tests (crates/rensa-trust/tests/in_toto.rs).
+APT_PACKAGES+=(in-toto)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
