@@ -70,11 +70,47 @@
 //! signature and attestation found), verifies each against each allowed key and returns a
 //! [`Decision`]: the scope that applied, and per requirement whether it passed, which keys
 //! signed and exactly why it failed.
+//!
+//! ```
+//! use rensa_trust::key::{KeySpec, PrivateKey};
+//! use rensa_trust::policy::{Evidence, ImageName, Policy, SignatureBlob};
+//! use rensa_trust::predicate::Timestamp;
+//! use rensa_trust::simplesigning::SimpleSigning;
+//!
+//! let release = PrivateKey::generate(KeySpec::EcdsaP256)?;
+//! let pem = release.public_key().to_pem();
+//! let text = "version: 1\n\
+//!             keys: { release: { path: release.pub } }\n\
+//!             default: reject\n\
+//!             scopes:\n  - { match: \"registry.local:5000/**\", signatures: { keys: [release] } }\n";
+//! let policy = Policy::parse(text, "trust.yaml", &mut |path: &str| {
+//!     assert_eq!(path, "release.pub"); // the caller resolves it next to trust.yaml
+//!     Ok(pem.clone().into_bytes())
+//! })?;
+//!
+//! let image = ImageName::parse("registry.local:5000/prod/app:v1").unwrap();
+//! let digest = format!("sha256:{}", "ab".repeat(32));
+//! let payload = SimpleSigning::new(image.full(), digest.clone())?.to_json();
+//! let signature = release.sign(&payload)?;
+//! let evidence = Evidence { signatures: vec![SignatureBlob { payload, signature }], attestations: vec![] };
+//!
+//! let now = Timestamp::parse("2026-11-23T12:00:00Z")?;
+//! let decision = policy.evaluate(&image, &digest, &evidence, now);
+//! assert!(decision.allowed);
+//! assert_eq!(decision.requirements[0].signed_by, ["release"]);
+//!
+//! // The same image from Docker Hub falls to the default.
+//! let hub = ImageName::parse("prod/app").unwrap();
+//! let decision = policy.evaluate(&hub, &digest, &evidence, now);
+//! assert_eq!((decision.allowed, decision.scope.as_str()), (false, "default"));
+//! # Ok::<(), rensa_trust::Error>(())
+//! ```
 
 mod duration;
 mod evaluate;
 mod glob;
 mod raw;
+mod write;
 
 use std::collections::BTreeMap;
 

@@ -120,6 +120,12 @@ fn real_sigstore_policy_imports_exports_and_round_trips() {
         (name.as_str(), &key.public, &key.source),
         ("keyData-1", &cosign.public, &KeySource::Inline)
     );
+    // As a rensa policy file: the same policy again.
+    let yaml = p.to_yaml();
+    let mut parsed = Policy::parse(&yaml, "policy-sigstore.json", &mut loader).unwrap();
+    assert_eq!(parsed.scopes.iter().map(|s| s.line).collect::<Vec<_>>(), [6, 8]);
+    parsed.scopes.iter_mut().for_each(|s| s.line = 0);
+    assert_eq!(parsed, *p, "{yaml}");
     // And the export of the re-import is byte for byte the first export.
     assert_eq!(export(&again.policy).unwrap().json, exported.json);
 }

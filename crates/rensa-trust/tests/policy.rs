@@ -211,6 +211,8 @@ fn json_for_machines() {
     let d = evaluate(policy, PROD_APP, &evidence);
     let v = serde_json::to_value(&d).unwrap();
     assert_eq!(v["allowed"], false);
+    assert_eq!(v["policy"], "trust.yaml");
+    assert_eq!(v["image"], "registry.local:5000/prod/app");
     assert_eq!(v["scope"], "registry.local:5000/prod/*");
     assert_eq!(v["digest"], digest());
     assert_eq!(v["requirements"][0]["name"], "signatures");

@@ -53,6 +53,8 @@ pub struct RequirementResult {
 /// The decision for one image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decision {
+    /// The policy that decided ([`Policy::origin`]).
+    pub policy: String,
     /// The image repository (`HOST[:PORT]/PATH`).
     pub image: String,
     /// The digest evaluated.
@@ -165,6 +167,7 @@ pub(super) fn evaluate(
         }
     }
     Decision {
+        policy: policy.origin.clone(),
         image: image.full(),
         digest: digest.to_owned(),
         allowed: requirements.iter().all(|r| r.passed),
