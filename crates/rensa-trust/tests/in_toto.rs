@@ -234,11 +234,17 @@ fn fixture() -> &'static Fixture {
 
 /// Makes and signs a layout with in-toto's Python API; returns its path and the keyids the
 /// Python side computed (build functionaries, then the packager).
-fn make_layout(f: &Fixture, name: &str, owner: &Key, expires: &str, inspect: bool) -> (PathBuf, Vec<String>) {
+fn make_layout(
+    f: &Fixture,
+    name: &str,
+    owner: &Key,
+    expires: &str,
+    options: Value,
+) -> (PathBuf, Vec<String>) {
     let out = f.root.join(name);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/in_toto/make_layout.py");
     let key = |k: &Key| serde_json::json!([k.kind, k.public()]);
-    let args = serde_json::json!({
+    let mut args = serde_json::json!({
         "out": out,
         "owner_key": owner.path,
         "owner_type": owner.kind,
@@ -246,8 +252,10 @@ fn make_layout(f: &Fixture, name: &str, owner: &Key, expires: &str, inspect: boo
         "build": [key(&f.alice), key(&f.bob), key(&f.carol)],
         "build_threshold": 2,
         "package": [key(&f.dave)],
-        "inspect": inspect,
     });
+    args.as_object_mut()
+        .unwrap()
+        .extend(options.as_object().unwrap().clone());
     let stdout = run(Command::new(PYTHON).arg(script).arg(args.to_string()));
     (out, stdout.lines().map(str::to_owned).collect())
 }
@@ -255,7 +263,7 @@ fn make_layout(f: &Fixture, name: &str, owner: &Key, expires: &str, inspect: boo
 fn genuine_layout(f: &Fixture) -> &'static Path {
     static LAYOUT: OnceLock<PathBuf> = OnceLock::new();
     LAYOUT.get_or_init(|| {
-        let (path, keyids) = make_layout(f, "root.layout", &f.owner, FAR_FUTURE, false);
+        let (path, keyids) = make_layout(f, "root.layout", &f.owner, FAR_FUTURE, serde_json::json!({}));
         // rensa computes the keyids in-toto computes.
         let ours: Vec<&str> = [&f.alice, &f.bob, &f.carol, &f.dave]
             .iter()
@@ -362,7 +370,13 @@ fn layout_signed_with_an_ed25519_key_file() {
         return;
     }
     let f = fixture();
-    let (layout, _) = make_layout(f, "ed25519.layout", &f.owner_ed25519, FAR_FUTURE, false);
+    let (layout, _) = make_layout(
+        f,
+        "ed25519.layout",
+        &f.owner_ed25519,
+        FAR_FUTURE,
+        serde_json::json!({}),
+    );
     let v = rensa(&layout, &f.owner_ed25519, &f.links);
     assert!(v.passed(), "{:?}", v.failures);
     assert!(oracle(&layout, &f.owner_ed25519, &f.links));
@@ -402,7 +416,13 @@ fn expired_layout_is_rejected() {
         return;
     }
     let f = fixture();
-    let (layout, _) = make_layout(f, "expired.layout", &f.owner, "2020-01-01T00:00:00Z", false);
+    let (layout, _) = make_layout(
+        f,
+        "expired.layout",
+        &f.owner,
+        "2020-01-01T00:00:00Z",
+        serde_json::json!({}),
+    );
     assert_rejected(
         &layout,
         &f.owner,
@@ -553,12 +573,64 @@ fn inspections_fail_closed() {
         return;
     }
     let f = fixture();
-    let (layout, _) = make_layout(f, "inspect.layout", &f.owner, FAR_FUTURE, true);
+    let (layout, _) = make_layout(
+        f,
+        "inspect.layout",
+        &f.owner,
+        FAR_FUTURE,
+        serde_json::json!({"inspect": true}),
+    );
     let v = rensa(&layout, &f.owner, &f.links);
     assert!(!v.passed());
     assert!(v.steps.iter().all(|s| s.passed), "{:?}", v.steps);
     assert_eq!(
         v.failure().unwrap().to_string(),
         "layout has inspections (untar); running inspections is not supported"
+    );
+}
+
+/// One key listed under two keyids in the layout is one functionary for rensa. in-toto 1.3.1
+/// counts keyids and accepts this (checked here so that the difference stays documented).
+#[test]
+fn one_key_under_two_keyids_is_one_functionary() {
+    if !tools_present() {
+        return;
+    }
+    let f = fixture();
+    let (layout, keyids) = make_layout(
+        f,
+        "alias.layout",
+        &f.owner,
+        FAR_FUTURE,
+        serde_json::json!({"alias_first_build_key": true}),
+    );
+    let alias = &keyids[1];
+    assert_eq!(keyids[0], f.alice.keyid);
+    let alice = link_file_name("build", &f.alice.keyid);
+    let second = link_file_name("build", alias);
+    let relabelled = edit_json(&f.links[&alice], |v| {
+        v["signatures"][0]["keyid"] = alias.clone().into();
+    });
+    let package = link_file_name("package", &f.dave.keyid);
+    let links = BTreeMap::from([
+        (alice.clone(), f.links[&alice].clone()),
+        (second.clone(), relabelled),
+        (package.clone(), f.links[&package].clone()),
+    ]);
+    let v = rensa(&layout, &f.owner, &links);
+    assert_eq!(
+        v.failure().map(ToString::to_string).as_deref(),
+        Some(
+            format!(
+                "step build: 1 distinct authorized functionary of threshold 2 (link {second} is signed with \
+                 the same key as the counted link of {} (one functionary))",
+                f.alice.keyid
+            )
+            .as_str()
+        )
+    );
+    assert!(
+        oracle(&layout, &f.owner, &links),
+        "in-toto 1.3.1 counted one key once"
     );
 }

@@ -915,3 +915,221 @@ pub fn verify(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::{KeySpec, PrivateKey};
+    use serde_json::json;
+
+    struct Functionary {
+        private: PrivateKey,
+        key: Value,
+        keyid: String,
+    }
+
+    fn functionary() -> Functionary {
+        let private = PrivateKey::generate(KeySpec::Ed25519).unwrap();
+        let public = hex::encode(&private.public_key().spki_der()[12..]);
+        let keyid = compute_keyid("ed25519", "ed25519", &public);
+        let key = json!({"keyid": keyid, "keytype": "ed25519", "scheme": "ed25519",
+            "keyid_hash_algorithms": ["sha256", "sha512"], "keyval": {"public": public}});
+        Functionary { private, key, keyid }
+    }
+
+    /// `{"signed", "signatures"}` with one signature per (key, claimed keyid).
+    fn metablock(signed: &Value, signers: &[(&PrivateKey, &str)]) -> Vec<u8> {
+        let bytes = canonical::encode(signed).unwrap();
+        let signatures: Vec<Value> = signers
+            .iter()
+            .map(|(k, id)| json!({"keyid": id, "sig": hex::encode(k.sign(&bytes).unwrap())}))
+            .collect();
+        serde_json::to_vec(&json!({"signed": signed, "signatures": signatures})).unwrap()
+    }
+
+    fn link(name: &str) -> Value {
+        json!({"_type": "link", "name": name, "command": ["make"], "byproducts": {}, "environment": {},
+            "materials": {"src/a.c": {"sha256": "aa"}}, "products": {"a.out": {"sha256": "bb"}}})
+    }
+
+    fn layout_value(keys: Value, pubkeys: &[&str], threshold: u64) -> Value {
+        json!({"_type": "layout", "expires": "2100-01-01T00:00:00Z", "readme": "", "inspect": [],
+            "keys": keys,
+            "steps": [{"_type": "step", "name": "build", "threshold": threshold, "pubkeys": pubkeys,
+                "expected_command": ["make"],
+                "expected_materials": [["ALLOW", "src/*"], ["DISALLOW", "*"]],
+                "expected_products": [["CREATE", "a.out"], ["DISALLOW", "*"]]}]})
+    }
+
+    fn owner_key(owner: &Functionary) -> SslibKey {
+        SslibKey::from_json(&owner.key, Some(&owner.keyid)).unwrap()
+    }
+
+    fn at(unix: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(unix)
+    }
+
+    const EXPIRES_UNIX: u64 = 4_102_444_800;
+
+    #[test]
+    fn expires_is_parsed_as_utc() {
+        assert_eq!(parse_expires("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_expires("2000-02-29T12:34:56Z"), Some(951_827_696));
+        assert_eq!(parse_expires("2100-01-01T00:00:00Z"), Some(EXPIRES_UNIX as i64));
+        for bad in [
+            "2001-02-29T00:00:00Z",
+            "2020-01-01T00:00:00+00:00",
+            "2020-01-01 00:00:00Z",
+            "2020-13-01T00:00:00Z",
+            "+020-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_expires(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn passes_until_the_second_after_expiry() {
+        let (owner, alice) = (functionary(), functionary());
+        let layout = layout_value(json!({alice.keyid.clone(): alice.key}), &[&alice.keyid], 1);
+        let layout = SignedLayout::from_json(&metablock(&layout, &[(&owner.private, &owner.keyid)])).unwrap();
+        let links = BTreeMap::from([(
+            link_file_name("build", &alice.keyid),
+            metablock(&link("build"), &[(&alice.private, &alice.keyid)]),
+        )]);
+        let keys = [owner_key(&owner)];
+        let v = verify(&layout, &keys, &links, at(EXPIRES_UNIX)).unwrap();
+        assert!(v.passed(), "{:?}", v.failures);
+        assert_eq!(v.steps[0].functionaries, [alice.keyid.as_str()]);
+        let v = verify(&layout, &keys, &links, at(EXPIRES_UNIX + 1)).unwrap();
+        assert_eq!(
+            v.failure().unwrap().to_string(),
+            "layout expired at 2100-01-01T00:00:00Z"
+        );
+        // An expired layout is still evaluated, so the report shows the steps.
+        assert!(v.steps[0].passed);
+    }
+
+    /// A layout that lists one key under two keyids does not make one functionary two.
+    #[test]
+    fn same_key_under_two_keyids_is_one_functionary() {
+        let (owner, alice) = (functionary(), functionary());
+        let alias = alice.keyid.to_uppercase();
+        let mut alias_key = alice.key.clone();
+        alias_key["keyid"] = json!(alias);
+        let keys = json!({alice.keyid.clone(): alice.key, alias.clone(): alias_key});
+        let layout = layout_value(keys, &[&alice.keyid, &alias], 2);
+        let layout = SignedLayout::from_json(&metablock(&layout, &[(&owner.private, &owner.keyid)])).unwrap();
+        let first = link_file_name("build", &alice.keyid);
+        let second = link_file_name("build", &alias);
+        assert_ne!(first, second);
+        let links = BTreeMap::from([
+            (
+                first.clone(),
+                metablock(&link("build"), &[(&alice.private, &alice.keyid)]),
+            ),
+            (
+                second.clone(),
+                metablock(&link("build"), &[(&alice.private, &alias)]),
+            ),
+        ]);
+        let v = verify(&layout, &[owner_key(&owner)], &links, at(0)).unwrap();
+        assert_eq!(
+            v.failure().unwrap().to_string(),
+            format!(
+                "step build: 1 distinct authorized functionary of threshold 2 (link {second} is signed with \
+                 the same key as the counted link of {} (one functionary))",
+                alice.keyid
+            )
+        );
+    }
+
+    #[test]
+    fn links_for_other_steps_or_by_unlisted_keys_do_not_count() {
+        let (owner, alice, bob) = (functionary(), functionary(), functionary());
+        let keys = json!({alice.keyid.clone(): alice.key});
+        let layout = layout_value(keys, &[&alice.keyid, &bob.keyid], 1);
+        let layout = SignedLayout::from_json(&metablock(&layout, &[(&owner.private, &owner.keyid)])).unwrap();
+        let a = link_file_name("build", &alice.keyid);
+        let b = link_file_name("build", &bob.keyid);
+        let links = BTreeMap::from([
+            (
+                a.clone(),
+                metablock(&link("package"), &[(&alice.private, &alice.keyid)]),
+            ),
+            (
+                b.clone(),
+                metablock(&link("build"), &[(&bob.private, &bob.keyid)]),
+            ),
+            ("unrelated.txt".to_owned(), b"{".to_vec()),
+        ]);
+        let v = verify(&layout, &[owner_key(&owner)], &links, at(0)).unwrap();
+        assert_eq!(
+            v.failure().unwrap().to_string(),
+            format!(
+                "step build: 0 distinct authorized functionaries of threshold 1 (link {a} is a link for step \
+                 `package`; link {b}: the layout has no key {})",
+                bob.keyid
+            )
+        );
+        // A malformed link file is reported, not an error.
+        let links = BTreeMap::from([(a.clone(), b"{}".to_vec())]);
+        let v = verify(&layout, &[owner_key(&owner)], &links, at(0)).unwrap();
+        assert_eq!(
+            v.failure().unwrap().to_string(),
+            format!(
+                "step build: 0 distinct authorized functionaries of threshold 1 (link {a} is malformed: has no \
+                 `signed` object)"
+            )
+        );
+    }
+
+    #[test]
+    fn every_layout_key_must_sign_and_one_is_required() {
+        let (owner, second, alice) = (functionary(), functionary(), functionary());
+        let layout = layout_value(json!({alice.keyid.clone(): alice.key}), &[&alice.keyid], 1);
+        let layout = SignedLayout::from_json(&metablock(&layout, &[(&owner.private, &owner.keyid)])).unwrap();
+        let links = BTreeMap::new();
+        let v = verify(&layout, &[owner_key(&owner), owner_key(&second)], &links, at(0)).unwrap();
+        assert_eq!(v.layout_keyids, [owner.keyid.as_str()]);
+        assert_eq!(
+            v.failure().unwrap().to_string(),
+            format!("layout has no signature by key {}", second.keyid)
+        );
+        assert!(v.steps.is_empty());
+        assert!(matches!(
+            verify(&layout, &[], &links, at(0)),
+            Err(Error::InTotoKey { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_layouts_are_errors() {
+        let alice = functionary();
+        let good = layout_value(json!({alice.keyid.clone(): alice.key}), &[&alice.keyid], 1);
+        type Edit = fn(&mut Value);
+        let cases: [(&str, Edit); 6] = [
+            ("threshold 0", |v| v["steps"][0]["threshold"] = json!(0)),
+            ("two steps named `build`", |v| {
+                let step = v["steps"][0].clone();
+                v["steps"].as_array_mut().unwrap().push(step);
+            }),
+            ("unknown rule type `copy`", |v| {
+                v["steps"][0]["expected_products"][0] = json!(["COPY", "x"])
+            }),
+            ("no canonical form", |v| v["readme"] = json!(1.5)),
+            ("is not YYYY-MM-DDTHH:MM:SSZ", |v| {
+                v["expires"] = json!("2100-01-01")
+            }),
+            ("_type `link`", |v| v["_type"] = json!("link")),
+        ];
+        for (expected, edit) in cases {
+            let mut v = good.clone();
+            edit(&mut v);
+            let bytes = serde_json::to_vec(&json!({"signed": v, "signatures": []})).unwrap();
+            let err = SignedLayout::from_json(&bytes).unwrap_err();
+            assert!(err.to_string().contains(expected), "{expected}: {err}");
+        }
+        let bytes = serde_json::to_vec(&json!({"signed": good, "signatures": []})).unwrap();
+        SignedLayout::from_json(&bytes).unwrap();
+    }
+}

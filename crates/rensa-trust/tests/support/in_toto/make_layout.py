@@ -5,7 +5,10 @@ Used by crates/rensa-trust/tests/in_toto.rs (run with Debian's /usr/bin/python3,
 
   {"out": PATH, "owner_key": PATH, "owner_type": TYPE, "expires": "YYYY-MM-DDTHH:MM:SSZ",
    "build": [[TYPE, PUBPATH], ...], "build_threshold": N, "package": [[TYPE, PUBPATH]],
-   "inspect": false}
+   "inspect": false, "alias_first_build_key": false}
+
+With alias_first_build_key the build step's functionaries are the first build key and the same key
+listed again under another keyid (a layout mistake that must not turn one functionary into two).
 
 TYPE is rsa, ed25519 or ecdsa, as `in-toto-keygen -t` wrote the key. Prints the keyids in the order
 given, one per line, so that the test can check its own keyid computation.
@@ -35,6 +38,12 @@ for role in ("build", "package"):
         layout.keys[keyid] = key
         ids.append(keyid)
     keyids[role] = ids
+
+if args.get("alias_first_build_key"):
+    first = keyids["build"][0]
+    alias = ("f" if first[0] != "f" else "e") + first[1:]
+    layout.keys[alias] = dict(layout.keys[first], keyid=alias)
+    keyids["build"] = [first, alias]
 
 build = Step(name="build")
 build.pubkeys = keyids["build"]
