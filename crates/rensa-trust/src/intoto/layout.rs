@@ -27,11 +27,29 @@
 //! object exactly as it is in the file (in-toto re-serializes its model, dropping unknown
 //! fields); a link whose `name` is not the step's is not counted; links of one step must agree
 //! on artifacts even with threshold 1 (in-toto then uses the first); distinct functionaries are
-//! distinct keys, not distinct keyids; a threshold below 1 is a malformed layout. Not
-//! supported: sublayouts, GPG keys, parameter substitution, running inspections.
+//! distinct keys, not distinct keyids (in-toto 1.3.1 counts one key listed under two keyids
+//! twice); a threshold below 1 is a malformed layout. Not supported: sublayouts, GPG keys,
+//! parameter substitution, running inspections.
 //!
 //! Nothing here reads files: the caller reads the layout, keys and link directory and hands in
-//! bytes (links as a map from file name to contents).
+//! bytes (links as a map from file name to contents; list the directory rather than build paths
+//! from the layout's step names and keyids).
+//!
+//! ```no_run
+//! # fn read(_: &str) -> Vec<u8> { Vec::new() }
+//! use std::collections::BTreeMap;
+//! use rensa_trust::intoto::layout::{SignedLayout, SslibKey, verify};
+//!
+//! let layout = SignedLayout::from_json(&read("root.layout"))?;
+//! let key = SslibKey::from_key_file(&read("owner.pub"))?;
+//! let links = BTreeMap::from([("build.0123abcd.link".to_owned(), read("links/build.0123abcd.link"))]);
+//! let report = verify(&layout, &[key], &links, std::time::SystemTime::now())?;
+//! match report.failure() {
+//!     None => println!("passed: {:?}", report.steps.iter().map(|s| &s.functionaries).collect::<Vec<_>>()),
+//!     Some(reason) => println!("failed: {reason}"),
+//! }
+//! # Ok::<(), rensa_trust::Error>(())
+//! ```
 
 pub mod canonical;
 pub mod fnmatch;
@@ -325,6 +343,15 @@ fn parse_expires(s: &str) -> Option<i64> {
     Some(days * 86_400 + h * 3600 + mi * 60 + sec)
 }
 
+/// Keyids are hex (securesystemslib `KEYID_SCHEMA`); they also name link files.
+fn check_keyid(keyid: &str, what: &str) -> Result<()> {
+    if !keyid.is_empty() && keyid.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(meta_error(what, format!("keyid {keyid:?} is not hex")))
+    }
+}
+
 fn parse_rules(value: Option<&Value>, what: &str, field: &str) -> Result<Vec<ArtifactRule>> {
     let Some(value) = value else { return Ok(Vec::new()) };
     let Value::Array(rules) = value else {
@@ -359,6 +386,7 @@ impl SignedLayout {
             .ok_or_else(|| meta_error(what, format!("expires `{expires}` is not YYYY-MM-DDTHH:MM:SSZ")))?;
         let mut keys = BTreeMap::new();
         for (keyid, key) in object(signed.get("keys"), what, "keys")? {
+            check_keyid(&keyid, what)?;
             let parsed = SslibKey::from_json(&key, Some(&keyid))?;
             keys.insert(keyid, parsed);
         }
@@ -393,7 +421,10 @@ impl SignedLayout {
             };
             let step = Step {
                 threshold,
-                pubkeys: string_list(s.get("pubkeys"), &swhat, "pubkeys")?,
+                pubkeys: string_list(s.get("pubkeys"), &swhat, "pubkeys")?
+                    .into_iter()
+                    .map(|k| check_keyid(&k, &swhat).map(|()| k))
+                    .collect::<Result<_>>()?,
                 expected_materials: parse_rules(s.get("expected_materials"), &swhat, "expected_materials")?,
                 expected_products: parse_rules(s.get("expected_products"), &swhat, "expected_products")?,
                 expected_command: string_list(s.get("expected_command"), &swhat, "expected_command")?,
@@ -1107,7 +1138,10 @@ mod tests {
         let alice = functionary();
         let good = layout_value(json!({alice.keyid.clone(): alice.key}), &[&alice.keyid], 1);
         type Edit = fn(&mut Value);
-        let cases: [(&str, Edit); 6] = [
+        let cases: [(&str, Edit); 7] = [
+            ("keyid \"../x\" is not hex", |v| {
+                v["steps"][0]["pubkeys"][0] = json!("../x")
+            }),
             ("threshold 0", |v| v["steps"][0]["threshold"] = json!(0)),
             ("two steps named `build`", |v| {
                 let step = v["steps"][0].clone();
