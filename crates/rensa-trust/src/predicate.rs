@@ -22,6 +22,9 @@
 //! {"stage":"ci","result":"passed","finished_at":"2026-11-20T09:30:00Z","details":{"pipeline":"1234"}}
 //! ```
 //!
+//! Scan and stage predicates are read strictly: an unknown field is an error, so a reader never
+//! silently ignores something a newer writer meant (a new field means a new predicate version).
+//!
 //! Each predicate carries the time it speaks for ([`signed_time`]); a trust policy's `max_age`
 //! is measured from it. It is inside the signed statement, so it is as trustworthy as the key.
 

@@ -706,6 +706,18 @@ scopes:
                 "  - match: h/x\n    identity: { remap: { prefix: \"h/\", signed_prefix: g } }\n    signatures: { keys: [a] }\n",
                 "trust.yaml:8: scope `h/x`: remap prefix `h/` must be HOST[:PORT][/PATH] without a trailing `/`",
             ),
+            (
+                "  - match: h/x\n    identity: { remap: { prefix: h, signed_prefix: g } }\n    stages:\n      - { name: s, type: stage, keys: [a] }\n",
+                "trust.yaml:7: scope `h/x`: `identity` applies to signatures, but none are required",
+            ),
+            (
+                "  - match: h/x\n    stages:\n      - { name: s, type: stage, keys: [a, b], threshold: 3 }\n",
+                "trust.yaml:9: scope `h/x` stage `s`: threshold 3 must be between 1 and the number of keys (2)",
+            ),
+            (
+                "  - match: h/x\n    stages:\n      - { name: s, type: stage, keys: [a, x] }\n",
+                "trust.yaml:9: scope `h/x` stage `s`: unknown key `x` (keys defined: a, b)",
+            ),
         ];
         let wrong: Vec<String> = cases
             .iter()
