@@ -68,6 +68,25 @@ struct Wire {
     predicate: Value,
 }
 
+/// `value` with every object's keys in sorted order: the signed bytes must not depend on whether
+/// serde_json was built with `preserve_order` (another crate of the workspace turns it on).
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
 fn is_lower_hex(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -107,7 +126,7 @@ impl Statement {
             kind: STATEMENT_TYPE_V1.to_owned(),
             subject: self.subject.clone(),
             predicate_type: self.predicate_type.clone(),
-            predicate: self.predicate.clone(),
+            predicate: sorted_keys(&self.predicate),
         };
         serde_json::to_vec(&wire).expect("serializing plain JSON values cannot fail")
     }
