@@ -14,6 +14,7 @@
 
 pub mod cyclonedx;
 pub mod sarif;
+mod sorted_json;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -67,23 +68,44 @@ pub fn render(report: &Report, format: ReportFormat) -> Result<Vec<u8>> {
 }
 
 fn json(report: &Report) -> Result<Vec<u8>> {
-    let doc = serde_json::json!({
-        "artifact": report.sbom.image,
-        "os": report.sbom.distro,
-        "packages": report.sbom.packages,
-        "vulnerabilities": report.vulnerabilities,
-        "not_affected": report.not_affected,
-        "suppressed": report.suppressed,
-        "findings": report.findings,
-        "verdict": report.verdict.as_ref().map(|v| v.decision),
-        "policy": report.verdict.as_ref().map(|v| serde_json::json!({
-            "source": v.policy,
-            "reasons": v.reasons,
-            "excepted": v.excepted,
-        })),
-        "warnings": report.warnings,
-    });
-    pretty(doc)
+    /// The `json` document: what the report holds, written with [`sorted_json`] (keys sorted at every
+    /// depth) straight from the report's values.
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        artifact: &'a rensa_catalog::ImageInfo,
+        os: &'a Option<rensa_catalog::Distro>,
+        packages: &'a [Package],
+        vulnerabilities: &'a [Finding],
+        not_affected: &'a [NotAffected],
+        suppressed: &'a [Suppressed],
+        findings: &'a [rensa_checks::Finding],
+        verdict: Option<rensa_policy::scan::Decision>,
+        policy: Option<PolicyPart<'a>>,
+        warnings: &'a [String],
+    }
+    #[derive(serde::Serialize)]
+    struct PolicyPart<'a> {
+        source: &'a str,
+        reasons: &'a [rensa_policy::scan::Reason],
+        excepted: &'a [rensa_policy::scan::Excepted],
+    }
+    let doc = Document {
+        artifact: &report.sbom.image,
+        os: &report.sbom.distro,
+        packages: &report.sbom.packages,
+        vulnerabilities: &report.vulnerabilities,
+        not_affected: &report.not_affected,
+        suppressed: &report.suppressed,
+        findings: &report.findings,
+        verdict: report.verdict.as_ref().map(|v| v.decision),
+        policy: report.verdict.as_ref().map(|v| PolicyPart {
+            source: &v.policy,
+            reasons: &v.reasons,
+            excepted: &v.excepted,
+        }),
+        warnings: &report.warnings,
+    };
+    Ok(sorted_json::to_vec(&doc)?)
 }
 
 /// `doc` as pretty JSON with a trailing newline, every object's keys sorted: the bytes do not depend on
