@@ -95,9 +95,13 @@ const ZSTD_LEVEL: i32 = 12;
 /// then rowid lookups of `advisory`. A plain join run once per release, without the temporary tables
 /// that an `IN (…)` list, an `IN (SELECT …)` or an `ORDER BY` would build per call; the caller
 /// deduplicates and sorts.
-const LOOKUP: &str = "SELECT advisory.rowid, advisory.key, advisory.dict, advisory.data
-    FROM affected JOIN advisory ON advisory.rowid = affected.advisory
-    WHERE affected.family = ?1 AND affected.package = ?2 AND affected.release = ?3";
+/// The rowids of the advisories with an affected entry for one (family, package, release): a search
+/// of the `affected` primary key.
+const AFFECTED_ROWIDS: &str =
+    "SELECT advisory FROM affected WHERE family = ?1 AND package = ?2 AND release = ?3";
+
+/// One advisory by rowid: a search of the `advisory` table's integer key.
+const ADVISORY_BY_ROWID: &str = "SELECT key, dict, data FROM advisory WHERE rowid = ?1";
 
 /// The settings of a reading connection (opened read-only): a read-only memory map of the file (up to
 /// 1 GiB), and a page cache large enough to keep every page a scan touches.
@@ -264,11 +268,20 @@ impl Database {
     /// is normalized with [`normalize_package`]. Withdrawn records are included; the matcher decides
     /// what applies.
     pub fn lookup(&self, ecosystem: &str, package: &str) -> Result<Vec<Advisory>> {
+        let mut rowids = BTreeSet::new();
+        self.affected_rowids(ecosystem, package, &mut rowids)?;
+        self.advisories_by_rowid(&rowids)
+    }
+
+    /// Adds the rowids of the advisories filed under `package` in `ecosystem` (and in its unscoped
+    /// family) to `rowids`.
+    fn affected_rowids(&self, ecosystem: &str, package: &str, rowids: &mut BTreeSet<i64>) -> Result<()> {
         let fam = family(ecosystem);
         let name = normalize_package(ecosystem, package);
-        let mut stmt = self.conn.prepare_cached(LOOKUP).map_err(|e| sql(&self.path, e))?;
-        let mut seen = Vec::new();
-        let mut found = BTreeMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(AFFECTED_ROWIDS)
+            .map_err(|e| sql(&self.path, e))?;
         let rel = release(ecosystem);
         let releases: &[&str] = if rel.is_empty() { &[""] } else { &["", rel] };
         for rel in releases {
@@ -276,30 +289,48 @@ impl Database {
                 .query(params![fam, name.as_ref(), rel])
                 .map_err(|e| sql(&self.path, e))?;
             while let Some(row) = rows.next().map_err(|e| sql(&self.path, e))? {
-                let rowid: i64 = row.get(0).map_err(|e| sql(&self.path, e))?;
-                if seen.contains(&rowid) {
-                    continue;
-                }
-                seen.push(rowid);
-                let (key, dict, data) = (|| {
-                    Ok((
-                        row.get::<_, String>(1)?,
-                        row.get::<_, Option<i64>>(2)?,
-                        row.get_ref(3)?.as_blob()?,
-                    ))
-                })()
-                .map_err(|e| sql(&self.path, e))?;
-                let advisory = self.decoder.decode(&self.conn, &self.path, dict, data)?;
-                found.insert(key, advisory);
+                rowids.insert(row.get(0).map_err(|e| sql(&self.path, e))?);
             }
         }
-        Ok(found.into_values().collect())
+        Ok(())
+    }
+
+    /// The advisories of `rowids`, read in rowid order (the order of the file, so a scan's reads move
+    /// forward through it instead of jumping between packages' records), returned sorted by key.
+    fn advisories_by_rowid(&self, rowids: &BTreeSet<i64>) -> Result<Vec<Advisory>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(ADVISORY_BY_ROWID)
+            .map_err(|e| sql(&self.path, e))?;
+        let mut found = Vec::with_capacity(rowids.len());
+        for rowid in rowids {
+            let mut rows = stmt.query([rowid]).map_err(|e| sql(&self.path, e))?;
+            // A rowid from the index always has its row: both are written in one transaction.
+            let Some(row) = rows.next().map_err(|e| sql(&self.path, e))? else {
+                continue;
+            };
+            let (key, dict, data) = (|| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<i64>>(1)?,
+                    row.get_ref(2)?.as_blob()?,
+                ))
+            })()
+            .map_err(|e| sql(&self.path, e))?;
+            found.push((key, self.decoder.decode(&self.conn, &self.path, dict, data)?));
+        }
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(found.into_iter().map(|(_, a)| a).collect())
     }
 
     /// Every advisory the database holds for `packages` (each looked up by its OSV ecosystem, scoped to
     /// `distro`, under every name it may be filed under: the source package for distro packages, and
-    /// for rpm also the binary name), each once, in lookup order. Packages of ecosystems without
+    /// for rpm also the binary name), each once, sorted by key. Packages of ecosystems without
     /// advisories are skipped. This is what [`crate::matcher::match_packages`] needs for a scan.
+    ///
+    /// All index searches come first, then the records are read in file order: with a large database
+    /// the records of one package lie far apart, and reading them package by package touched pages all
+    /// over the file.
     pub fn advisories_for(
         &self,
         packages: &[rensa_catalog::Package],
@@ -311,8 +342,7 @@ impl Database {
             .conn
             .unchecked_transaction()
             .map_err(|e| sql(&self.path, e))?;
-        let mut seen = std::collections::BTreeSet::new();
-        let mut out = Vec::new();
+        let mut rowids = BTreeSet::new();
         for pkg in packages {
             let Some((exact, _family)) = crate::matcher::osv_ecosystem(pkg, distro) else {
                 continue;
@@ -325,13 +355,10 @@ impl Database {
             names.sort();
             names.dedup();
             for name in names {
-                for adv in self.lookup(&exact, &name)? {
-                    if seen.insert(adv.key()) {
-                        out.push(adv);
-                    }
-                }
+                self.affected_rowids(&exact, &name, &mut rowids)?;
             }
         }
+        let out = self.advisories_by_rowid(&rowids)?;
         tx.commit().map_err(|e| sql(&self.path, e))?;
         Ok(out)
     }
@@ -1197,19 +1224,22 @@ mod tests {
         .unwrap();
         import(dir.path(), &[feed]).unwrap();
         let db = Database::open(dir.path()).unwrap();
-        let plan: Vec<String> = db
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {LOOKUP}"))
-            .unwrap()
-            .query_map(params!["Debian", "openssl", "12"], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let plan_of = |query: &str, params: &[&dyn rusqlite::ToSql]| -> Vec<String> {
+            db.conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {query}"))
+                .unwrap()
+                .query_map(params, |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let mut plan = plan_of(AFFECTED_ROWIDS, params!["Debian", "openssl", "12"]);
         assert!(
             plan.iter()
                 .any(|l| l.starts_with("SEARCH affected USING PRIMARY KEY (family=? AND package=?")),
             "{plan:?}"
         );
+        plan.extend(plan_of(ADVISORY_BY_ROWID, params![1]));
         assert!(
             plan.iter()
                 .any(|l| l.starts_with("SEARCH advisory USING INTEGER PRIMARY KEY (rowid=?)")),
