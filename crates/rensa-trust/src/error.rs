@@ -311,6 +311,10 @@ pub enum Error {
         #[source]
         source: Option<Box<Error>>,
     },
+
+    /// A cosign signature or attestation manifest (or one of its layers) is malformed.
+    #[error("cosign manifest: {0}")]
+    CosignManifest(String),
 }
 
 /// Shorthand for results of this crate.

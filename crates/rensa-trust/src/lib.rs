@@ -3,6 +3,8 @@
 //! - [`key`]: cosign key files (encrypted `cosign.key`, `cosign.pub`), key generation, signing
 //!   and verification with ECDSA P-256, Ed25519 and RSA as cosign does it.
 //! - [`simplesigning`]: the "simple signing" payload cosign signs for a container image.
+//! - [`cosign`]: where cosign keeps signatures (`sha256-HEX.sig`) and attestations (`.att`) in a
+//!   registry, and the manifests that hold them.
 //! - [`dsse`]: DSSE envelopes (pre-authentication encoding, signing, verification).
 //! - [`intoto`]: in-toto Statement v1, the payload of attestations.
 //! - [`predicate`]: the predicate types rensa attests (scan result, stage result, CycloneDX SBOM,
@@ -36,6 +38,7 @@
 //! ```
 
 pub mod containers_policy;
+pub mod cosign;
 pub mod dsse;
 pub mod error;
 pub mod intoto;
