@@ -123,6 +123,19 @@ pub enum Error {
         /// What happened.
         reason: String,
     },
+    /// A registry answered a manifest request with bytes that do not hash to the digest asked for (or to
+    /// the digest it stated in `Docker-Content-Digest`).
+    #[error(
+        "manifest {manifest}: the registry returned a manifest whose digest does not match: expected {expected}, content hashes to {actual}"
+    )]
+    ManifestDigestMismatch {
+        /// The manifest as asked for: `REGISTRY/REPO:TAG` or `REGISTRY/REPO@DIGEST`.
+        manifest: String,
+        /// The digest asked for (or stated by the registry).
+        expected: String,
+        /// The digest of the bytes received.
+        actual: String,
+    },
 }
 
 /// Shorthand for results of this crate.

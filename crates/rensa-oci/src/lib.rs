@@ -16,6 +16,9 @@
 //! # Ok::<(), rensa_oci::Error>(())
 //! ```
 //!
+//! [`Repository`] reads and writes one repository of a registry (manifests by tag or digest, blobs,
+//! blob uploads and manifest pushes), for signing and attesting.
+//!
 //! The package catalog (`rensa-catalog`) decides through an [`Interest`] which files' contents are kept.
 
 pub mod cache;
@@ -35,6 +38,7 @@ pub use digest::Digest;
 pub use error::{Error, Result};
 pub use image::{Image, ImageSource, Layer, LayerData, Platform, SourceKind};
 pub use reference::{ImageRef, RegistryRef};
+pub use source::registry::{RegistryManifest, Repository};
 pub use source::{OpenOptions, RegistryOptions, open};
 pub use tree::{FileTree, Node, Removed};
 pub use walk::{Budget, Combined, EntryKind, Interest, LayerIndex, Limits, Want};

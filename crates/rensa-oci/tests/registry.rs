@@ -680,20 +680,34 @@ fn corrupt_blobs_are_refused() {
             rensa_oci::Digest::sha256_of(&flipped_config).to_string()
         )
     );
-    let (location, expected, actual) =
-        mismatch(open(&format!("{addr}/other@{}", app.manifest.digest), &plain, None).map(|_| ()));
+    let manifest_mismatch = |r: Result<(), Error>| match r {
+        Err(Error::ManifestDigestMismatch {
+            manifest,
+            expected,
+            actual,
+        }) => (manifest, expected, actual),
+        Err(e) => panic!("expected a manifest digest mismatch, got {e:?}"),
+        Ok(()) => panic!("expected a manifest digest mismatch, got success"),
+    };
+    let (manifest, expected, actual) =
+        manifest_mismatch(open(&format!("{addr}/other@{}", app.manifest.digest), &plain, None).map(|_| ()));
     assert_eq!(
-        (location, expected, actual),
+        (manifest, expected, actual),
         (
-            format!("{addr}/other"),
+            format!("{addr}/other@{}", app.manifest.digest),
             app.manifest.digest.clone(),
             fx.amd64.manifest.digest.clone()
         )
     );
-    let (_, expected, actual) = mismatch(open(&format!("{addr}/header:v1"), &plain, None).map(|_| ()));
+    let (manifest, expected, actual) =
+        manifest_mismatch(open(&format!("{addr}/header:v1"), &plain, None).map(|_| ()));
     assert_eq!(
-        (expected, actual),
-        (fx.amd64.manifest.digest.clone(), app.manifest.digest.clone())
+        (manifest, expected, actual),
+        (
+            format!("{addr}/header:v1"),
+            fx.amd64.manifest.digest.clone(),
+            app.manifest.digest.clone()
+        )
     );
 
     let src = open(&format!("{addr}/missing:v1"), &plain, None).unwrap();

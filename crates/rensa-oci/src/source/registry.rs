@@ -8,22 +8,23 @@
 
 pub mod auth;
 mod client;
+mod repository;
 
 use std::io::Read;
 use std::path::PathBuf;
 
-use ureq::http::StatusCode;
-
-use self::client::Client;
 use crate::digest::{Digest, VerifyingReader};
 use crate::error::{Error, Result};
 use crate::image::{Image, ImageSource, LayerData, SourceKind};
 use crate::reference::RegistryRef;
 use crate::source::layout::{descriptor_digest, manifest_layers, pick_platform};
-use crate::source::{MAX_JSON_BYTES, OpenOptions, parse_json, read_verified};
+use crate::source::{OpenOptions, parse_json, read_verified};
 use crate::spec::{ImageConfig, Index, Manifest, media_type};
 
 pub use self::client::{DEFAULT_TIMEOUT_SECS, api_host};
+pub use self::repository::{RegistryManifest, Repository};
+
+use self::repository::Lookup;
 
 /// The manifest media types asked for, in the `Accept` header of manifest requests.
 pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
@@ -55,67 +56,55 @@ pub struct RegistryOptions {
 /// An image pulled (manifest and config) from a registry; layers are streamed on demand.
 pub struct RegistrySource {
     image: Image,
-    location: String,
-    client: Client,
-}
-
-/// A fetched manifest or index.
-struct Fetched {
-    digest: Digest,
-    media_type: String,
-    data: Vec<u8>,
+    repository: Repository,
 }
 
 impl RegistrySource {
     /// Resolves a registry reference (tag or digest, platform) to an image.
     pub fn open(reference: &RegistryRef, options: &OpenOptions) -> Result<Self> {
-        let client = Client::new(reference, &options.registry)?;
-        let location = format!("{}/{}", reference.registry, reference.repository);
+        let repository = Repository::open(reference, &options.registry)?;
+        let location = repository.location().to_string();
         let mut source = RegistrySource {
             image: placeholder(reference),
-            location,
-            client,
+            repository,
         };
-        let mut fetched = source.fetch_manifest(&reference.reference(), reference.digest.as_ref())?;
+        let mut fetched = source.fetch_manifest(&reference.reference())?;
         let mut depth = 0;
         while media_type::is_index(&fetched.media_type) {
             depth += 1;
             if depth > MAX_INDEX_DEPTH {
-                return Err(Error::malformed(
-                    &source.location,
-                    "image indexes nested too deeply",
-                ));
+                return Err(Error::malformed(&location, "image indexes nested too deeply"));
             }
-            let what = format!("{}: index {}", source.location, fetched.digest);
+            let what = format!("{}: index {}", location, fetched.digest);
             let index: Index = parse_json(&fetched.data, &what)?;
-            let chosen = pick_platform(&index.manifests, &options.platform, &source.location)?;
-            let digest = descriptor_digest(chosen, &source.location)?;
-            fetched = source.fetch_manifest(&digest.to_string(), Some(&digest))?;
+            let chosen = pick_platform(&index.manifests, &options.platform, &location)?;
+            let digest = descriptor_digest(chosen, &location)?;
+            fetched = source.fetch_manifest(&digest.to_string())?;
         }
         if !media_type::is_manifest(&fetched.media_type) {
             return Err(Error::UnsupportedMediaType {
-                location: source.location.clone(),
+                location: location.clone(),
                 media_type: fetched.media_type,
             });
         }
-        let what = format!("{}: manifest {}", source.location, fetched.digest);
+        let what = format!("{}: manifest {}", location, fetched.digest);
         let manifest: Manifest = parse_json(&fetched.data, &what)?;
-        let config_digest = descriptor_digest(&manifest.config, &source.location)?;
+        let config_digest = descriptor_digest(&manifest.config, &location)?;
         let config_mt = &manifest.config.media_type;
         if !(config_mt.is_empty()
             || config_mt == media_type::OCI_CONFIG
             || config_mt == media_type::DOCKER_CONFIG)
         {
             return Err(Error::UnsupportedMediaType {
-                location: source.location.clone(),
+                location: location.clone(),
                 media_type: config_mt.clone(),
             });
         }
         let size = u64::try_from(manifest.config.size).ok().filter(|s| *s > 0);
         let reader = source.open_blob(&config_digest, "config")?;
-        let data = read_verified(reader, &config_digest, size, &source.location)?;
-        let config: ImageConfig = parse_json(&data, &format!("{}: config {config_digest}", source.location))?;
-        let layers = manifest_layers(&manifest, &config, &source.location)?;
+        let data = read_verified(reader, &config_digest, size, &location)?;
+        let config: ImageConfig = parse_json(&data, &format!("{}: config {config_digest}", location))?;
+        let layers = manifest_layers(&manifest, &config, &location)?;
         source.image = Image {
             manifest_digest: Some(fetched.digest),
             config_digest: Some(config_digest),
@@ -126,99 +115,19 @@ impl RegistrySource {
         Ok(source)
     }
 
-    /// Fetches a manifest or index by tag or digest and checks its digest: against `expected` when
-    /// pulling by digest, else against the registry's `Docker-Content-Digest` header when it sends one.
-    fn fetch_manifest(&self, reference: &str, expected: Option<&Digest>) -> Result<Fetched> {
-        let what = format!("manifest {}:{reference}", self.location);
-        let response = self
-            .client
-            .get(&format!("manifests/{reference}"), Some(MANIFEST_ACCEPT), &what)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(self
-                .client
-                .status_error(response, &what, Client::status_hint(status)));
+    /// Fetches a manifest or index by tag or digest, checking its digest (see [`Repository::manifest`]);
+    /// a 404 is an error.
+    fn fetch_manifest(&self, reference: &str) -> Result<RegistryManifest> {
+        match self.repository.lookup_manifest(reference)? {
+            Lookup::Found(m) => Ok(m),
+            Lookup::NotFound(e) => Err(e),
         }
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header("content-type").unwrap_or_default();
-        let stated_digest = header("docker-content-digest");
-        let mut data = Vec::new();
-        response
-            .into_body()
-            .into_reader()
-            .take(MAX_JSON_BYTES + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| self.client.error(format!("{what}: reading failed: {e}")))?;
-        if data.len() as u64 > MAX_JSON_BYTES {
-            return Err(Error::malformed(
-                &self.location,
-                format!("{what} is larger than {MAX_JSON_BYTES} bytes"),
-            ));
-        }
-        let expected = match expected {
-            Some(d) => Some(d.clone()),
-            None => match stated_digest.as_deref().map(Digest::parse) {
-                Some(Ok(d)) => Some(d),
-                Some(Err(_)) => {
-                    return Err(self.client.error(format!(
-                        "{what}: invalid Docker-Content-Digest header {:?}",
-                        stated_digest.unwrap_or_default()
-                    )));
-                }
-                None => None,
-            },
-        };
-        let digest = match expected {
-            Some(expected) => {
-                let mut hasher = expected.hasher();
-                hasher.update(&data);
-                let actual = hasher.finish();
-                if actual != expected {
-                    return Err(Error::DigestMismatch {
-                        location: self.location.clone(),
-                        expected: expected.to_string(),
-                        actual: actual.to_string(),
-                    });
-                }
-                expected
-            }
-            None => Digest::sha256_of(&data),
-        };
-        let media_type = manifest_media_type(&data, &content_type);
-        Ok(Fetched {
-            digest,
-            media_type,
-            data,
-        })
     }
 
-    /// Opens a blob for reading, verifying it against `digest` as it is read; `what` names it for messages.
+    /// Opens a blob for reading; `what` names it for messages. The caller verifies the content.
     fn open_blob(&self, digest: &Digest, what: &str) -> Result<Box<dyn Read + Send + 'static>> {
-        let what = format!("{what} blob {digest} of {}", self.location);
-        let response = self.client.get(&format!("blobs/{digest}"), None, &what)?;
-        let status = response.status();
-        if status == StatusCode::NOT_FOUND {
-            return Err(Error::MissingBlob {
-                location: self.location.clone(),
-                digest: digest.to_string(),
-            });
-        }
-        if !status.is_success() {
-            return Err(self
-                .client
-                .status_error(response, &what, Client::status_hint(status)));
-        }
-        Ok(Box::new(BlobReader {
-            inner: response.into_body().into_reader(),
-            registry: self.client.registry().to_string(),
-            timeout_secs: self.client.timeout().as_secs(),
-        }))
+        let (response, _) = self.repository.blob_response(digest, &format!("{what} blob"))?;
+        Ok(self.repository.blob_reader(response))
     }
 }
 
@@ -303,14 +212,13 @@ impl ImageSource for RegistrySource {
     fn open_layer(&self, index: usize) -> Result<LayerData<'_>> {
         let layer = self.image.layers.get(index).ok_or_else(|| {
             Error::malformed(
-                &self.location,
+                self.repository.location(),
                 format!("no layer {index} (the image has {})", self.image.layers.len()),
             )
         })?;
-        let digest = layer
-            .digest
-            .as_ref()
-            .ok_or_else(|| Error::malformed(&self.location, format!("layer {index} has no digest")))?;
+        let digest = layer.digest.as_ref().ok_or_else(|| {
+            Error::malformed(self.repository.location(), format!("layer {index} has no digest"))
+        })?;
         let reader = self.open_blob(digest, "layer")?;
         Ok(LayerData::Stream(Box::new(VerifyingReader::new(
             reader,
@@ -319,7 +227,7 @@ impl ImageSource for RegistrySource {
         ))))
     }
     fn location(&self) -> &str {
-        &self.location
+        self.repository.location()
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ureq::http::{Response, StatusCode};
+use ureq::http::{Method, Response, StatusCode};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
@@ -25,6 +25,45 @@ pub fn api_host(registry: &str) -> &str {
     match registry {
         "docker.io" | "index.docker.io" => "registry-1.docker.io",
         other => other,
+    }
+}
+
+/// What a request needs to be allowed to do: the bearer scope asked for when a challenge names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Read: `repository:REPO:pull`.
+    Pull,
+    /// Write: `repository:REPO:pull,push`.
+    Push,
+}
+
+/// One request to send through [`Client::call`].
+pub(crate) struct Call<'a> {
+    /// `GET`, `HEAD`, `POST`, `PUT`.
+    pub(crate) method: Method,
+    /// The absolute URL.
+    pub(crate) url: String,
+    /// The `Accept` header, if any.
+    pub(crate) accept: Option<&'a str>,
+    /// The body, if any (sent again when the request is retried after authenticating).
+    pub(crate) body: Option<&'a [u8]>,
+    /// The `Content-Type` header, if any.
+    pub(crate) content_type: Option<&'a str>,
+    /// The access the request needs.
+    pub(crate) access: Access,
+}
+
+impl Call<'_> {
+    /// A request without body, `Accept` or `Content-Type`.
+    pub(crate) fn new(method: Method, url: String, access: Access) -> Self {
+        Call {
+            method,
+            url,
+            accept: None,
+            body: None,
+            content_type: None,
+            access,
+        }
     }
 }
 
@@ -98,19 +137,61 @@ impl Client {
         }
     }
 
+    /// The repository as named (`demo/app`).
+    pub(crate) fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    /// The URL of `/v2/REPOSITORY/PATH`.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}/v2/{}/{path}", self.base, self.repository)
+    }
+
+    /// The absolute URL for a `Location` header of an answer to a request for `request_url`: an absolute
+    /// URL as is, a path (`/v2/…`) on this registry, or a relative reference resolved against the request.
+    pub(crate) fn resolve(&self, location: &str, request_url: &str) -> String {
+        if location.starts_with("https://") || location.starts_with("http://") {
+            location.to_string()
+        } else if location.starts_with('/') {
+            format!("{}{location}", self.base)
+        } else {
+            let base = request_url.split('?').next().unwrap_or(request_url);
+            let dir = base.rfind('/').map_or(base, |i| &base[..=i]);
+            format!("{dir}{location}")
+        }
+    }
+
     /// `GET /v2/REPOSITORY/PATH`, authenticating as the registry asks. Any status is returned except a
     /// 401 that persists after authenticating, which is an error; `what` names the object for messages.
     pub(crate) fn get(&self, path: &str, accept: Option<&str>, what: &str) -> Result<Response<Body>> {
-        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
+        let call = Call {
+            accept,
+            ..Call::new(Method::GET, self.url(path), Access::Pull)
+        };
+        self.call(&call, what)
+    }
+
+    /// Sends `call`, authenticating as the registry asks: the last `Authorization` that worked first,
+    /// then (on a 401) basic credentials or a fresh bearer token for the challenge's scope (or, when the
+    /// challenge names none, the scope `call.access` needs), retried once. Any status is returned except a
+    /// 401 that persists after authenticating, which is an error; `what` names the object for messages.
+    ///
+    /// `Authorization` goes only to URLs on this registry; a request elsewhere (an upload `Location` on
+    /// another host) is sent without it.
+    pub(crate) fn call(&self, call: &Call<'_>, what: &str) -> Result<Response<Body>> {
+        let own = call.url.starts_with(&format!("{}/", self.base));
         let mut refreshed = false;
         loop {
-            let sent = self
-                .authorization
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            let response = self.send(&url, accept, sent.as_deref())?;
-            if response.status() != StatusCode::UNAUTHORIZED {
+            let sent = if own {
+                self.authorization
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+            } else {
+                None
+            };
+            let response = self.send(call, sent.as_deref())?;
+            if response.status() != StatusCode::UNAUTHORIZED || !own {
                 return Ok(response);
             }
             let challenge = response
@@ -126,7 +207,12 @@ impl Client {
             if refreshed {
                 let hint = match (&challenge, &self.credentials) {
                     (Challenge::Bearer { error: Some(e), .. }, _) if e == "insufficient_scope" => {
-                        "the token does not grant pull access to this repository".to_string()
+                        match call.access {
+                            Access::Pull => {
+                                "the token does not grant pull access to this repository".to_string()
+                            }
+                            Access::Push => self.push_denied(),
+                        }
                     }
                     (_, Some(c)) => {
                         format!("user {:?} was refused (wrong user name or password?)", c.username)
@@ -156,13 +242,22 @@ impl Client {
                     scope,
                     ..
                 } => {
-                    let scope = scope.unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+                    let actions = match call.access {
+                        Access::Pull => "pull",
+                        Access::Push => "pull,push",
+                    };
+                    let scope = scope.unwrap_or_else(|| format!("repository:{}:{actions}", self.repository));
                     format!("Bearer {}", self.fetch_token(&realm, service.as_deref(), &scope)?)
                 }
             };
             *self.authorization.lock().unwrap_or_else(|e| e.into_inner()) = Some(header);
             refreshed = true;
         }
+    }
+
+    /// The hint for a write the registry refused (401 after authenticating, 403).
+    pub(crate) fn push_denied(&self) -> String {
+        format!("the credentials do not allow pushing to {}", self.repository)
     }
 
     /// Asks a token server for a bearer token, with basic credentials when there are any.
@@ -178,7 +273,9 @@ impl Client {
         if let Some(c) = &self.credentials {
             request = request.header("Authorization", c.basic_header());
         }
-        let response = request.call().map_err(|e| self.transport_error(realm, e))?;
+        let response = request
+            .call()
+            .map_err(|e| self.transport_error("GET", realm, e))?;
         let status = response.status();
         if !status.is_success() {
             let hint = match (status, &self.credentials) {
@@ -206,19 +303,30 @@ impl Client {
             .ok_or_else(|| self.error(format!("token from {realm}: the answer holds no token")))
     }
 
-    fn send(&self, url: &str, accept: Option<&str>, authorization: Option<&str>) -> Result<Response<Body>> {
-        let mut request = self.agent.get(url);
-        if let Some(a) = accept {
+    fn send(&self, call: &Call<'_>, authorization: Option<&str>) -> Result<Response<Body>> {
+        let mut request = ureq::http::Request::builder()
+            .method(call.method.clone())
+            .uri(call.url.as_str());
+        if let Some(a) = call.accept {
             request = request.header("Accept", a);
+        }
+        if let Some(t) = call.content_type {
+            request = request.header("Content-Type", t);
         }
         if let Some(a) = authorization {
             request = request.header("Authorization", a);
         }
-        request.call().map_err(|e| self.transport_error(url, e))
+        let result = match call.body {
+            Some(body) => request.body(body).map(|r| self.agent.run(r)),
+            None => request.body(()).map(|r| self.agent.run(r)),
+        };
+        let result =
+            result.map_err(|e| self.error(format!("{} {}: invalid request: {e}", call.method, call.url)))?;
+        result.map_err(|e| self.transport_error(call.method.as_str(), &call.url, e))
     }
 
     /// An error for a request that got no HTTP answer (connection, TLS, timeout).
-    pub(crate) fn transport_error(&self, url: &str, e: ureq::Error) -> Error {
+    pub(crate) fn transport_error(&self, method: &str, url: &str, e: ureq::Error) -> Error {
         let tls_failure = match &e {
             ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
             ureq::Error::Io(io) => io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()),
@@ -226,20 +334,20 @@ impl Client {
         };
         let reason = match &e {
             _ if tls_failure => format!(
-                "GET {url}: TLS failed: {e} (a private CA needs --ca-file; a plain-HTTP registry needs --insecure)"
+                "{method} {url}: TLS failed: {e} (a private CA needs --ca-file; a plain-HTTP registry needs --insecure)"
             ),
             ureq::Error::Timeout(kind) => {
                 format!(
-                    "GET {url}: no answer within {} s (timeout: {kind})",
+                    "{method} {url}: no answer within {} s (timeout: {kind})",
                     self.timeout.as_secs()
                 )
             }
             ureq::Error::Protocol(_) if url.starts_with("https://") => {
-                format!("GET {url}: {e} (does the registry speak plain HTTP? then use --insecure)")
+                format!("{method} {url}: {e} (does the registry speak plain HTTP? then use --insecure)")
             }
-            ureq::Error::HostNotFound => format!("GET {url}: host not found"),
-            ureq::Error::ConnectionFailed => format!("GET {url}: connection failed"),
-            _ => format!("GET {url}: {e}"),
+            ureq::Error::HostNotFound => format!("{method} {url}: host not found"),
+            ureq::Error::ConnectionFailed => format!("{method} {url}: connection failed"),
+            _ => format!("{method} {url}: {e}"),
         };
         self.error(reason)
     }
