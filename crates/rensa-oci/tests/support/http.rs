@@ -19,6 +19,8 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     /// Headers, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The body (up to 1 MiB).
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -163,6 +165,7 @@ fn serve(stream: TcpStream, handler: &Handler) -> std::io::Result<()> {
         path: percent_decode(path),
         query,
         headers,
+        body,
     };
     let response = handler(&request);
     let mut out = stream;
