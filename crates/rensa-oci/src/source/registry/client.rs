@@ -489,6 +489,34 @@ mod tests {
     }
 
     #[test]
+    fn upload_locations() {
+        let reference = match crate::reference::ImageRef::parse("127.0.0.1:5000/demo/app:v1").unwrap() {
+            crate::reference::ImageRef::Registry(r) => r,
+            _ => unreachable!(),
+        };
+        let options = RegistryOptions {
+            insecure: true,
+            auth_file: Some("/nonexistent/rensa-test-auth.json".into()),
+            ..Default::default()
+        };
+        let client = Client::new(&reference, &options).unwrap();
+        let start = client.url("blobs/uploads/");
+        assert_eq!(start, "http://127.0.0.1:5000/v2/demo/app/blobs/uploads/");
+        assert_eq!(
+            client.resolve("/v2/demo/app/blobs/uploads/u1?_state=s", &start),
+            "http://127.0.0.1:5000/v2/demo/app/blobs/uploads/u1?_state=s"
+        );
+        assert_eq!(
+            client.resolve("https://store.example/u/1", &start),
+            "https://store.example/u/1"
+        );
+        assert_eq!(
+            client.resolve("u2", &format!("{start}?x=1")),
+            "http://127.0.0.1:5000/v2/demo/app/blobs/uploads/u2"
+        );
+    }
+
+    #[test]
     fn error_details() {
         let body =
             br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#;

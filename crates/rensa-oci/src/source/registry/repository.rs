@@ -436,6 +436,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shareable_between_threads() {
+        fn check<T: Send + Sync>() {}
+        check::<Repository>();
+        check::<RegistryManifest>();
+    }
+
+    #[test]
     fn references() {
         assert!(parse_reference("v1").unwrap().is_none());
         assert!(parse_reference("sha256-ab.sig").unwrap().is_none());
