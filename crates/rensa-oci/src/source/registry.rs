@@ -5,6 +5,9 @@
 //! through a [`VerifyingReader`] that fails at the end of a blob whose content does not match its digest.
 //! Authentication follows the registry's `WWW-Authenticate` challenge: basic, or a bearer token from the
 //! token server it names (see [`auth`]).
+//!
+//! [`Repository`] is the client underneath: it reads manifests and blobs of one repository and writes
+//! them (blob uploads, manifest pushes) for signing and attesting.
 
 pub mod auth;
 mod client;
