@@ -3,6 +3,7 @@
 mod db;
 mod report;
 mod scan;
+mod trust;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -31,6 +32,16 @@ enum Command {
     Db(db::DbArgs),
     /// Scan an image or SBOM: vulnerabilities, configuration, secrets, malware, and a policy verdict.
     Scan(Box<scan::ScanArgs>),
+    /// Manage signing keys (cosign format).
+    Key(trust::KeyArgs),
+    /// Sign an image in a registry (a cosign signature under sha256-HEX.sig).
+    Sign(Box<trust::SignArgs>),
+    /// Attest an image in a registry: a signed in-toto statement (DSSE) under sha256-HEX.att.
+    Attest(Box<trust::AttestArgs>),
+    /// Verify an image's signatures and attestations against a key or trust policy, and in-toto layouts.
+    Verify(Box<trust::VerifyArgs>),
+    /// Trust policies: convert to and from containers-policy.json.
+    Policy(trust::PolicyArgs),
 }
 
 #[derive(clap::Args)]
@@ -45,10 +56,10 @@ pub(crate) struct ImageArgs {
     #[arg(long, value_name = "FILE")]
     ca_file: Option<PathBuf>,
     /// Registry user name.
-    #[arg(long, env = "RENSA_USERNAME")]
+    #[arg(long, env = "RENSA_REGISTRY_USERNAME")]
     username: Option<String>,
-    /// Registry password (prefer the RENSA_PASSWORD environment variable).
-    #[arg(long, env = "RENSA_PASSWORD", hide_env_values = true)]
+    /// Registry password (prefer the RENSA_REGISTRY_PASSWORD environment variable).
+    #[arg(long, env = "RENSA_REGISTRY_PASSWORD", hide_env_values = true)]
     password: Option<String>,
     /// Credential file in the containers auth.json / Docker config.json format (default: search
     /// $REGISTRY_AUTH_FILE, containers auth.json, ~/.docker/config.json).
@@ -115,7 +126,7 @@ impl rensa_oci::Progress for Bars {
     }
 }
 
-fn open_options(a: &ImageArgs) -> Result<OpenOptions> {
+pub(crate) fn open_options(a: &ImageArgs) -> Result<OpenOptions> {
     let platform = Platform::parse(&a.platform)
         .with_context(|| format!("invalid --platform {:?} (expected os/arch[/variant])", a.platform))?;
     Ok(OpenOptions {
@@ -242,6 +253,11 @@ fn main() -> ExitCode {
         Command::Sbom(a) => sbom(a).map(|()| ExitCode::SUCCESS),
         Command::Db(a) => db::run(a).map(|()| ExitCode::SUCCESS),
         Command::Scan(a) => scan::run(a),
+        Command::Key(a) => trust::key(a),
+        Command::Sign(a) => trust::sign(a),
+        Command::Attest(a) => trust::attest(a),
+        Command::Verify(a) => trust::verify(a),
+        Command::Policy(a) => trust::policy(a),
     };
     match result {
         Ok(code) => code,

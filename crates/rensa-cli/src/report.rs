@@ -108,6 +108,11 @@ fn json(report: &Report) -> Result<Vec<u8>> {
     Ok(sorted_json::to_vec(&doc)?)
 }
 
+/// `value` as pretty JSON with every object's keys sorted and a trailing newline.
+pub(crate) fn to_sorted_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    Ok(sorted_json::to_vec(value)?)
+}
+
 /// `doc` as pretty JSON with a trailing newline, every object's keys sorted: the bytes do not depend on
 /// whether serde_json keeps insertion order (yara-x turns its `preserve_order` feature on).
 pub(crate) fn pretty(doc: serde_json::Value) -> Result<Vec<u8>> {

@@ -82,6 +82,15 @@ pub struct ScanArgs {
     /// Warn when the database's newest import is older than this many days.
     #[arg(long, default_value_t = 7)]
     max_db_age_days: u64,
+    /// Attest the result (a signed `scan` predicate stored with the image as cosign stores
+    /// attestations); the image must be in a registry. Needs --key.
+    #[arg(long, requires = "key")]
+    attest: bool,
+    /// The private key (cosign format) for --attest.
+    #[arg(long, value_name = "KEY", requires = "attest")]
+    key: Option<PathBuf>,
+    #[command(flatten)]
+    key_password: crate::trust::PasswordArgs,
     #[command(flatten)]
     image_args: ImageArgs,
 }
@@ -201,6 +210,24 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         Some(p) => Policy::read(p)?,
         None => Policy::default(),
     };
+    // The key is opened (and its password asked for) before a long scan, and the image must be one
+    // that can carry an attestation.
+    let attest_key = match (&args.attest, &args.key) {
+        (true, Some(key)) => {
+            if !matches!(
+                rensa_oci::ImageRef::parse(&args.image)?,
+                rensa_oci::ImageRef::Registry(_)
+            ) {
+                bail!(
+                    "--attest needs an image in a registry (HOST/REPO:TAG), not {}",
+                    args.image
+                );
+            }
+            Some(crate::trust::load_private_key(key, &args.key_password)?)
+        }
+        _ => None,
+    };
+    let mut db_newest: Option<String> = None;
     // An SBOM has no files to check: the checks (and the cost of compiling their rules) are skipped.
     let sbom_input = args.image.starts_with("sbom:");
     let checks = if sbom_input { None } else { image_checks(args)? };
@@ -235,6 +262,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         _ if !vuln_on => MatchSet::default(),
         Ok(db) => {
             let status = db.status()?;
+            db_newest = status.sources.iter().filter_map(|s| s.newest.clone()).max();
             // The age of the freshest source's newest record: the database is as fresh as its best feed.
             if let Some(age) = status
                 .sources
@@ -292,6 +320,15 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         verdict: Some(verdict),
         warnings: notes,
     };
+    if let Some(key) = &attest_key {
+        let predicate = scan_predicate(&report, db_newest.as_deref());
+        crate::trust::attest_scan(
+            &args.image,
+            key,
+            &crate::open_options(&args.image_args)?.registry,
+            predicate,
+        )?;
+    }
     let data = report::render(&report, args.format)?;
     crate::emit(args.output.as_ref(), &data)?;
     if !matches!(args.format, ReportFormat::Table) {
@@ -307,4 +344,67 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The `scan` predicate ([`rensa_trust::predicate::ScanPredicate`]) for `--attest`.
+fn scan_predicate(report: &Report, db_newest: Option<&str>) -> serde_json::Value {
+    use rensa_trust::predicate as p;
+    let mut vulnerabilities = p::SeverityCounts::default();
+    let mut fixable = p::SeverityCounts::default();
+    for v in &report.vulnerabilities {
+        let fixed = v.status == Status::Fixed;
+        for (counts, yes) in [(&mut vulnerabilities, true), (&mut fixable, fixed)] {
+            if !yes {
+                continue;
+            }
+            match v.severity {
+                Rating::Critical => counts.critical += 1,
+                Rating::High => counts.high += 1,
+                Rating::Medium => counts.medium += 1,
+                Rating::Low => counts.low += 1,
+                Rating::Negligible => counts.negligible += 1,
+                Rating::Unknown => counts.unknown += 1,
+            }
+        }
+    }
+    let mut findings: Vec<p::Finding> = report
+        .vulnerabilities
+        .iter()
+        .map(|v| p::Finding::Vulnerability {
+            id: v.id.clone(),
+            package: v.package.name.clone(),
+            version: v.package.version.clone(),
+            severity: v.severity.to_string(),
+            fixed_version: v.fixed_version.clone(),
+        })
+        .collect();
+    findings.extend(report.findings.iter().map(|f| p::Finding::Check {
+        id: f.id.clone(),
+        severity: f.severity.to_string(),
+        path: f.path.clone().unwrap_or_default(),
+    }));
+    let verdict = match report.verdict.as_ref().map(|v| v.decision) {
+        Some(Decision::Block) => p::Verdict::Block,
+        _ => p::Verdict::Pass,
+    };
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    p::ScanPredicate {
+        scanned_at: p::Timestamp(secs),
+        scanner: p::Scanner {
+            name: "rensa".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        database: p::Database {
+            newest_record: db_newest.and_then(|t| p::Timestamp::parse(t).ok()),
+            built_at: None,
+        },
+        vulnerabilities,
+        fixable,
+        findings,
+        verdict,
+    }
+    .to_value()
 }
