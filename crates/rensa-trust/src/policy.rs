@@ -117,7 +117,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use duration::{Duration, format_seconds};
-pub use evaluate::{Decision, Evidence, RequirementResult, SignatureBlob};
+pub use evaluate::{Decision, Evidence, RequirementResult, SignatureBlob, VerifyCache};
 pub use glob::{ImageName, Pattern};
 
 use crate::error::Result;
@@ -297,6 +297,19 @@ impl Policy {
         evidence: &Evidence,
         now: crate::predicate::Timestamp,
     ) -> Decision {
-        evaluate::evaluate(self, image, digest, evidence, now)
+        evaluate::evaluate(self, image, digest, evidence, now, None)
+    }
+
+    /// [`Policy::evaluate`] with signature checks remembered in `cache` (the same decision, faster
+    /// when the same evidence is seen again).
+    pub fn evaluate_cached(
+        &self,
+        image: &ImageName,
+        digest: &str,
+        evidence: &Evidence,
+        now: crate::predicate::Timestamp,
+        cache: &VerifyCache,
+    ) -> Decision {
+        evaluate::evaluate(self, image, digest, evidence, now, Some(cache))
     }
 }

@@ -777,3 +777,40 @@ fn no_signatures_and_bad_digests() {
         "{reasons:?}"
     );
 }
+
+/// The cache remembers checks, never changes a decision: the good evidence and each attack give the
+/// same decision with a cold cache, a warm one, and none.
+#[test]
+fn cached_evaluation_decides_the_same() {
+    let (k, policy) = setup();
+    let image = ImageName::parse(PROD_APP).unwrap();
+    let cache = rensa_trust::policy::VerifyCache::new(1024);
+    let good = good_evidence(k);
+    let mut edited = good_evidence(k);
+    edited.signatures[0].payload[10] ^= 1;
+    let mut swapped = good_evidence(k);
+    swapped.signatures[0].signature = good.signatures[1].signature.clone();
+    for evidence in [&good, &edited, &swapped, &good] {
+        let plain = policy.evaluate(&image, &digest(), evidence, ts(NOW));
+        for _ in 0..2 {
+            assert_eq!(
+                policy.evaluate_cached(&image, &digest(), evidence, ts(NOW), &cache),
+                plain
+            );
+        }
+    }
+    assert!(!cache.is_empty());
+    assert!(
+        !policy
+            .evaluate_cached(&image, &digest(), &edited, ts(NOW), &cache)
+            .allowed
+    );
+    // A full cache starts over instead of growing.
+    let tiny = rensa_trust::policy::VerifyCache::new(1);
+    assert!(
+        policy
+            .evaluate_cached(&image, &digest(), &good, ts(NOW), &tiny)
+            .allowed
+    );
+    assert_eq!(tiny.len(), 1);
+}

@@ -125,6 +125,7 @@ pub(super) fn evaluate(
     digest: &str,
     evidence: &Evidence,
     now: Timestamp,
+    cache: Option<&VerifyCache>,
 ) -> Decision {
     let scope = policy.scope_for(image);
     let (scope_name, rule) = match scope {
@@ -162,7 +163,7 @@ pub(super) fn evaluate(
                     reasons: vec![e.to_string()],
                 });
             } else {
-                requirements.extend(requirements_of(policy, req, image, digest, evidence, now));
+                requirements.extend(requirements_of(policy, req, image, digest, evidence, now, cache));
             }
         }
     }
@@ -183,6 +184,7 @@ fn requirements_of(
     digest: &str,
     evidence: &Evidence,
     now: Timestamp,
+    cache: Option<&VerifyCache>,
 ) -> Vec<RequirementResult> {
     let mut out = Vec::new();
     if let Some(sig) = &req.signatures {
@@ -193,10 +195,18 @@ fn requirements_of(
             image,
             digest,
             &evidence.signatures,
+            cache,
         ));
     }
     for stage in &req.stages {
-        out.push(stage_result(policy, stage, digest, &evidence.attestations, now));
+        out.push(stage_result(
+            policy,
+            stage,
+            digest,
+            &evidence.attestations,
+            now,
+            cache,
+        ));
     }
     out
 }
@@ -208,6 +218,7 @@ fn signatures(
     image: &ImageName,
     digest: &str,
     blobs: &[SignatureBlob],
+    cache: Option<&VerifyCache>,
 ) -> RequirementResult {
     let groups = groups(policy, &req.keys);
     let expected = identity.expected_reference(image);
@@ -216,7 +227,7 @@ fn signatures(
     let mut unverified = 0usize;
     for blob in blobs {
         let verified: Vec<usize> = (0..groups.len())
-            .filter(|&g| groups[g].key.verify(&blob.payload, &blob.signature).is_ok())
+            .filter(|&g| check(cache, groups[g].key, &blob.payload, &blob.signature))
             .collect();
         if verified.is_empty() {
             unverified += 1;
@@ -311,11 +322,68 @@ fn signatures(
 }
 
 /// Whether any of the envelope's signatures verifies with `key` over the PAE of its own type.
-fn envelope_signed_by(env: &Envelope, key: &PublicKey) -> bool {
+fn envelope_signed_by(env: &Envelope, key: &PublicKey, cache: Option<&VerifyCache>) -> bool {
     let message = pae(&env.payload_type, &env.payload);
-    env.signatures
-        .iter()
-        .any(|s| key.verify(&message, &s.sig).is_ok())
+    env.signatures.iter().any(|s| check(cache, key, &message, &s.sig))
+}
+
+/// Whether `signature` over `message` verifies with `key`, through `cache` when there is one.
+fn check(cache: Option<&VerifyCache>, key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
+    match cache {
+        Some(c) => c.verify(key, message, signature),
+        None => key.verify(message, signature).is_ok(),
+    }
+}
+
+/// Remembers the outcome of signature checks, so that evaluating the same evidence again (an
+/// admission gate seeing the same image many times) costs a hash instead of the public-key
+/// arithmetic. The entry is the SHA-256 of the key, the signed message and the signature, so a
+/// remembered answer is exactly the answer a new check would give; both outcomes are kept. Bounded:
+/// when full, it starts over. Shared between threads.
+pub struct VerifyCache {
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], bool>>,
+    capacity: usize,
+}
+
+impl VerifyCache {
+    /// A cache of at most `capacity` checks.
+    pub fn new(capacity: usize) -> VerifyCache {
+        VerifyCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// How many checks are remembered.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `signature` over `message` verifies with `key` (remembered or checked now).
+    pub fn verify(&self, key: &PublicKey, message: &[u8], signature: &[u8]) -> bool {
+        use sha2::{Digest as _, Sha256};
+        let mut h = Sha256::new();
+        for part in [key.spki_der(), message, signature] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        let id: [u8; 32] = h.finalize().into();
+        if let Some(&known) = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&id) {
+            return known;
+        }
+        let ok = key.verify(message, signature).is_ok();
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= self.capacity {
+            entries.clear();
+        }
+        entries.insert(id, ok);
+        ok
+    }
 }
 
 fn stage_result(
@@ -324,6 +392,7 @@ fn stage_result(
     digest: &str,
     attestations: &[Envelope],
     now: Timestamp,
+    cache: Option<&VerifyCache>,
 ) -> RequirementResult {
     let groups = groups(policy, &stage.keys);
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
@@ -332,7 +401,7 @@ fn stage_result(
     let mut relevant = 0usize;
     for (i, env) in attestations.iter().enumerate() {
         let verified: Vec<usize> = (0..groups.len())
-            .filter(|&g| envelope_signed_by(env, groups[g].key))
+            .filter(|&g| envelope_signed_by(env, groups[g].key, cache))
             .collect();
         if verified.is_empty() {
             continue;
