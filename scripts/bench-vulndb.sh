@@ -5,6 +5,8 @@
 #   - database size against the size of the source files                     target: ≤ 1/3
 #   - `rensa scan` of an SBOM with 2,000 packages, on a small database and on the big one: the wall time
 #     must not grow with the database size                                   target: ≤ 50 ms each
+#     and, with valgrind installed, the instructions both scans execute (repeatable under any load):
+#     big / small                                                              target: ≤ 1.10
 #   - peak RSS of that scan                                                   target: ≤ 100 MB
 #   - peak RSS of the import (it streams: records are written as they are read) target: ≤ 500 MB
 # Each scan is repeated BENCH_REPS times (default 5) and the median is reported. Exits 0 whatever the
@@ -80,6 +82,20 @@ median_scan() {
 }
 read -r small_ms small_rss < <(median_scan "$work/small")
 small_findings=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['vulnerabilities']))" "$work/out.json")
+
+# Whether the work grows with the database: instructions executed (valgrind's count is the same from run to
+# run whatever else the machine does), big database against small. Skipped without valgrind.
+instructions() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$RENSA" scan "sbom:$work/sbom.cdx.json" --db "$1" \
+    --format json -o "$work/out.json" 2>&1 | awk '/Collected :/ { print $NF }'
+}
+ir_ratio=""
+if command -v valgrind >/dev/null 2>&1; then
+  log "counting instructions of both scans (valgrind)"
+  ir_small=$(instructions "$work/small")
+  ir_big=$(instructions "$work/big")
+  [ -n "$ir_small" ] && [ -n "$ir_big" ] && ir_ratio=$(echo "scale=3; $ir_big / $ir_small" | bc)
+fi
 small_records=$("$RENSA" db status --db "$work/small" --format json | python3 -c "import json,sys; print(sum(s['records'] for s in json.load(sys.stdin)['sources']))")
 big_records=$("$RENSA" db status --db "$work/big" --format json | python3 -c "import json,sys; print(sum(s['records'] for s in json.load(sys.stdin)['sources']))")
 read -r big_ms big_rss < <(median_scan "$work/big")
@@ -94,4 +110,8 @@ printf '%-52s %12s %12s %s\n' "import peak RSS" "$import_mb MB" "≤ 500 MB" "$(
 printf '%-52s %12s %12s %s\n' "database size / source size" "$ratio" "≤ 0.333" "$(verdict "$(echo "$ratio <= 0.333" | bc)")"
 printf '%-52s %10s ms %12s %s\n' "scan 2,000 packages, $small_records records ($small_findings findings)" "$small_ms" "≤ 50 ms" "$(verdict "$(( small_ms <= 50 ))")"
 printf '%-52s %10s ms %12s %s\n' "scan 2,000 packages, $big_records records ($findings findings)" "$big_ms" "≤ 50 ms" "$(verdict "$(( big_ms <= 50 ))")"
+if [ -n "$ir_ratio" ]; then
+  printf '%-52s %12s %12s %s\n' "scan instructions, big / small database" "$ir_ratio" "≤ 1.10" "$(verdict "$(echo "$ir_ratio <= 1.10" | bc)")"
+  printf '%-52s %12s %12s %s\n' "scan wall time, big / small database" "$(echo "scale=2; $big_ms / $small_ms" | bc)" "(shown)" ""
+fi
 printf '%-52s %12s %12s %s\n' "scan peak RSS (big database)" "$(( big_rss / 1024 )) MB" "≤ 100 MB" "$(verdict "$(( big_rss / 1024 <= 100 ))")"
