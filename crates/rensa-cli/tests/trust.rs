@@ -2,7 +2,7 @@
 //! against real `docker-registry` processes on 127.0.0.1, with the example image pushed by skopeo and
 //! copied with its signatures by skopeo (`use-sigstore-attachments`).
 
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 #[path = "../../rensa-oci/tests/support/mod.rs"]
 mod support;
 
