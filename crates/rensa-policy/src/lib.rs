@@ -2,7 +2,10 @@
 //! configuration, secrets, malware) whether an image may ship: a policy file lists which findings block
 //! (by id, category and severity) and which exceptions apply (each with a reason and an expiry). The
 //! admission-time rules over Kubernetes objects and Docker engine requests will join this crate.
+//! [`deploy`] is the deploy gate over Kubernetes manifests: pod security (Pod Security Standards baseline or
+//! restricted), network policies, placement on nodes, with exceptions that carry a reason and an expiry.
 
+pub mod deploy;
 pub mod scan;
 
 /// What can go wrong reading a policy.

@@ -1,0 +1,205 @@
+//! The deploy gate: whether Kubernetes workloads may run, decided from their manifests.
+//!
+//! The same check serves CI (`rensa policy check`), the admission webhook and the Docker authorization
+//! plugin. It reads manifests ([`objects::parse_manifests`]: multi-document YAML, JSON, `List`s), applies a
+//! [`DeployPolicy`] ([`config`]) and reports [`Finding`]s with a stable rule id ([`rule::RULES`]), the
+//! object, the field path and how to fix it:
+//!
+//! - [`pod`]: Pod Security Standards baseline or restricted (CIS Kubernetes 5.2.x) over the pod template
+//!   of Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job and CronJob, every container list;
+//! - [`network`]: a default-deny ingress NetworkPolicy per namespace with workloads, no allow-any ingress;
+//! - [`placement`]: sensitivity levels, attested nodes and allowed regions through node selection;
+//! - [`exception`]s by rule and namespace, name or labels, each with a reason and an expiry.
+//!
+//! ```
+//! use rensa_policy::deploy::{self, objects::parse_manifests, DeployPolicy};
+//! use rensa_vulndb::suppress::Date;
+//!
+//! let objects = parse_manifests("kind: Pod\nmetadata: {name: web}\nspec:\n  hostPID: true\n  containers: [{name: app, image: nginx}]\n", "pod.yaml")?;
+//! let report = deploy::check(&DeployPolicy::default(), &objects, Date::parse("2026-11-23").unwrap());
+//! assert!(!report.allowed);
+//! assert_eq!(report.findings[0].rule, "network-no-default-deny");
+//! assert_eq!(report.findings[1].rule, "pod-host-pid");
+//! assert_eq!(report.findings[1].path, "spec.hostPID");
+//! # Ok::<(), rensa_policy::Error>(())
+//! ```
+
+pub mod config;
+pub mod exception;
+pub mod network;
+pub mod objects;
+pub mod placement;
+pub mod pod;
+pub mod rule;
+
+use std::collections::BTreeMap;
+
+use rensa_vulndb::suppress::Date;
+use serde::Serialize;
+
+pub use config::{DeployPolicy, Level};
+use objects::{Object, ObjectRef, Source};
+pub use rule::{Rule, Severity, RULES};
+
+/// A rule broken at a field, before it is attached to an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Violation {
+    pub(crate) rule: &'static str,
+    pub(crate) path: String,
+    pub(crate) message: String,
+}
+
+/// One violation of the deploy policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The object (`Deployment/shop/web`; `Namespace/shop` for namespace-wide findings).
+    pub object: ObjectRef,
+    /// The stable rule id.
+    pub rule: String,
+    /// The field path (`spec.template.spec.containers[0].securityContext.privileged`); for a field that
+    /// must be set, where it belongs; empty for namespace-wide findings.
+    pub path: String,
+    /// Severity.
+    pub severity: Severity,
+    /// What is wrong, concretely.
+    pub message: String,
+    /// The rule's title.
+    pub title: String,
+    /// Why it matters.
+    pub rationale: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// References (CIS Kubernetes, Pod Security Standards, NIST SP 800-190).
+    pub references: Vec<String>,
+    /// Where the object was read from (absent for namespace-wide findings without a Namespace object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// A finding that an exception lets through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Excepted {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The exception's reason.
+    pub exception: String,
+    /// The exception's expiry (`YYYY-MM-DD`).
+    pub expires: String,
+}
+
+/// The outcome of the deploy gate over a set of objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The policy used.
+    pub policy: String,
+    /// True when there are no (unexcepted) findings.
+    pub allowed: bool,
+    /// The findings that deny, sorted by object, rule and path.
+    pub findings: Vec<Finding>,
+    /// Findings covered by an exception, in the same order.
+    pub excepted: Vec<Excepted>,
+    /// Expired exceptions (they apply to nothing).
+    pub warnings: Vec<String>,
+    /// Objects of kinds the gate does not understand: the caller decides whether they are allowed.
+    pub unknown: Vec<ObjectRef>,
+}
+
+fn finding(object: ObjectRef, source: Option<Source>, v: Violation) -> Finding {
+    let rule = rule::rule(v.rule).unwrap_or_else(|| panic!("rule {} is not in RULES", v.rule));
+    Finding {
+        object,
+        rule: v.rule.to_string(),
+        path: v.path,
+        severity: rule.severity,
+        message: v.message,
+        title: rule.title.to_string(),
+        rationale: rule.rationale.to_string(),
+        remediation: rule.remediation.to_string(),
+        references: rule.references.iter().map(|r| r.to_string()).collect(),
+        source,
+    }
+}
+
+/// Checks `objects` against `policy` as of `today` (for exception expiry).
+pub fn check(policy: &DeployPolicy, objects: &[Object], today: Date) -> Report {
+    let mut all: Vec<(Finding, BTreeMap<String, String>)> = Vec::new();
+    let mut unknown = Vec::new();
+    for object in objects {
+        if !object.is_known() {
+            unknown.push(object.reference());
+            continue;
+        }
+        let mut violations = Vec::new();
+        if let Some(t) = object.pod_template() {
+            pod::check(&t, &policy.pod_security, &mut violations);
+            if policy.placement.enabled {
+                placement::check(object, &mut violations);
+            }
+        } else if object.kind == "NetworkPolicy" {
+            network::any_source(object, &mut violations);
+        }
+        let labels = object.workload_labels();
+        for v in violations {
+            all.push((
+                finding(object.reference(), Some(object.source.clone()), v),
+                labels.clone(),
+            ));
+        }
+    }
+    if policy.network.require_default_deny {
+        for (reference, v) in network::missing_default_deny(objects) {
+            let namespace = objects
+                .iter()
+                .find(|o| o.kind == "Namespace" && o.name == reference.name);
+            let labels = namespace.map(|o| o.labels.clone()).unwrap_or_default();
+            let source = namespace.map(|o| o.source.clone());
+            all.push((finding(reference, source, v), labels));
+        }
+    }
+    all.sort_by(|(a, _), (b, _)| (&a.object, &a.rule, &a.path).cmp(&(&b.object, &b.rule, &b.path)));
+    all.dedup_by(|(a, _), (b, _)| a.object == b.object && a.rule == b.rule && a.path == b.path);
+
+    let mut warnings = Vec::new();
+    let live: Vec<_> = policy
+        .exceptions
+        .iter()
+        .filter(|e| {
+            let expired = e.expired(today);
+            if expired {
+                let at = if e.line > 0 {
+                    format!("{}:{}", policy.source, e.line)
+                } else {
+                    policy.source.clone()
+                };
+                warnings.push(format!(
+                    "{at}: the exception for {} expired on {}: it no longer applies",
+                    e.rule, e.expires
+                ));
+            }
+            !expired
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut excepted = Vec::new();
+    for (f, labels) in all {
+        match live.iter().find(|e| e.covers(&f.rule, &f.object, &labels)) {
+            Some(e) => excepted.push(Excepted {
+                finding: f,
+                exception: e.reason.clone(),
+                expires: e.expires.to_string(),
+            }),
+            None => findings.push(f),
+        }
+    }
+    unknown.sort();
+    unknown.dedup();
+    Report {
+        policy: policy.source.clone(),
+        allowed: findings.is_empty(),
+        findings,
+        excepted,
+        warnings,
+        unknown,
+    }
+}

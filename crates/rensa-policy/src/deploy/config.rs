@@ -1,0 +1,364 @@
+//! The deploy policy file.
+//!
+//! ```yaml
+//! version: 1
+//! pod_security:
+//!   level: restricted               # baseline (default) | restricted
+//!   allowed_capabilities: [NET_ADMIN]   # added to what the level allows
+//!   allowed_host_paths: [/var/log]  # hostPath volumes at these paths (or below them) are allowed
+//!   require_resources: true         # pod-resource-limits
+//!   require_read_only_root: true    # pod-read-only-root-filesystem
+//!   forbid_token_automount: true    # pod-service-account-token
+//! network:
+//!   require_default_deny: true      # network-no-default-deny (default true)
+//! placement:
+//!   enabled: true                   # placement-* rules (default true)
+//! exceptions:
+//!   - rule: pod-host-path           # required: a rule id
+//!     namespace: monitoring         # optional: limits the exception
+//!     name: node-exporter           # optional: the object's name
+//!     labels: {app: node-exporter}  # optional: all of these labels
+//!     reason: "reads /proc of the host by design"   # required
+//!     expires: 2027-01-31           # required: from this day on it no longer applies
+//! ```
+//!
+//! Unknown keys, unknown rule ids, missing reasons or expiries and malformed dates are refused with
+//! `FILE:LINE: message`, so a typo never silently lets a workload through.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rensa_vulndb::suppress::Date;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use super::rule;
+use crate::{Error, Result};
+
+/// The Pod Security Standards level to enforce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Prevents known privilege escalations.
+    #[default]
+    Baseline,
+    /// Current pod hardening best practice (includes baseline).
+    Restricted,
+}
+
+/// `pod_security` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodSecurity {
+    /// The level.
+    #[serde(default)]
+    pub level: Level,
+    /// Capabilities allowed in `capabilities.add` on top of what the level allows (upper case, no `CAP_`).
+    #[serde(default)]
+    pub allowed_capabilities: Vec<String>,
+    /// hostPath volumes allowed: a path equal to or below one of these.
+    #[serde(default)]
+    pub allowed_host_paths: Vec<String>,
+    /// Require CPU and memory limits on every container.
+    #[serde(default)]
+    pub require_resources: bool,
+    /// Require `readOnlyRootFilesystem: true` on every container.
+    #[serde(default)]
+    pub require_read_only_root: bool,
+    /// Require `automountServiceAccountToken: false` on every pod.
+    #[serde(default)]
+    pub forbid_token_automount: bool,
+}
+
+/// `network` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Require a default-deny ingress policy in every namespace with workloads.
+    #[serde(default = "yes")]
+    pub require_default_deny: bool,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            require_default_deny: true,
+        }
+    }
+}
+
+/// `placement` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Placement {
+    /// Check the `rensa.dev/sensitivity` and `rensa.dev/allowed-regions` placement rules.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl Default for Placement {
+    fn default() -> Self {
+        Placement { enabled: true }
+    }
+}
+
+fn date_text<S: serde::Serializer>(date: &Date, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(date)
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An exception: findings it matches are reported as excepted and do not deny.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    /// The rule id it covers.
+    pub rule: String,
+    /// Only objects in this namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Only objects with this name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Only objects (or pod templates) carrying all of these labels.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Why.
+    pub reason: String,
+    /// From this day on it no longer applies.
+    #[serde(serialize_with = "date_text")]
+    pub expires: Date,
+    /// The line in the policy file (0 for exceptions built in code).
+    pub line: u64,
+}
+
+/// The deploy-gate policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeployPolicy {
+    /// Where it came from (`built-in default` or the file name).
+    pub source: String,
+    /// Pod security settings.
+    pub pod_security: PodSecurity,
+    /// Network settings.
+    pub network: Network,
+    /// Placement settings.
+    pub placement: Placement,
+    /// Exceptions.
+    pub exceptions: Vec<Exception>,
+}
+
+impl Default for DeployPolicy {
+    /// Baseline pod security, default-deny network check and placement rules on, no exceptions.
+    fn default() -> Self {
+        DeployPolicy {
+            source: "built-in default".into(),
+            pod_security: PodSecurity::default(),
+            network: Network::default(),
+            placement: Placement::default(),
+            exceptions: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    version: Spanned<u32>,
+    #[serde(default)]
+    pod_security: PodSecurity,
+    #[serde(default)]
+    network: Network,
+    #[serde(default)]
+    placement: Placement,
+    #[serde(default)]
+    exceptions: Vec<Spanned<RawException>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    rule: Spanned<String>,
+    namespace: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    reason: Option<String>,
+    expires: Option<Spanned<String>>,
+}
+
+impl DeployPolicy {
+    /// Reads a policy file.
+    pub fn read(path: &Path) -> Result<DeployPolicy> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        DeployPolicy::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses a policy; `file` names it in errors (`FILE:LINE: message`).
+    pub fn parse(text: &str, file: &str) -> Result<DeployPolicy> {
+        let at = |line: u64, message: String| Error::Invalid {
+            location: if line > 0 {
+                format!("{file}:{line}")
+            } else {
+                file.to_string()
+            },
+            message,
+        };
+        let raw: RawPolicy = serde_saphyr::from_str(text).map_err(|e| {
+            at(
+                e.location().map_or(0, |l| l.line()),
+                e.without_snippet()
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })?;
+        if raw.version.value != 1 {
+            return Err(at(
+                raw.version.referenced.line(),
+                format!("unsupported version {} (expected 1)", raw.version.value),
+            ));
+        }
+        let mut pod_security = raw.pod_security;
+        for cap in &mut pod_security.allowed_capabilities {
+            *cap = normalize_capability(cap);
+        }
+        if let Some(p) = pod_security
+            .allowed_host_paths
+            .iter()
+            .find(|p| !p.starts_with('/'))
+        {
+            return Err(at(
+                0,
+                format!("allowed_host_paths: {p:?} is not an absolute path"),
+            ));
+        }
+        let mut exceptions = Vec::new();
+        for e in raw.exceptions {
+            let line = e.referenced.line();
+            let e = e.value;
+            let id = e.rule.value;
+            if rule::rule(&id).is_none() {
+                return Err(at(
+                    e.rule.referenced.line(),
+                    format!("exception for unknown rule {id:?}"),
+                ));
+            }
+            let reason = e
+                .reason
+                .filter(|r| !r.trim().is_empty())
+                .ok_or_else(|| at(line, format!("the exception for {id} needs a reason")))?;
+            let expires = e.expires.ok_or_else(|| {
+                at(
+                    line,
+                    format!("the exception for {id} needs an expiry (expires: YYYY-MM-DD)"),
+                )
+            })?;
+            let date = Date::parse(&expires.value).ok_or_else(|| {
+                at(
+                    expires.referenced.line(),
+                    format!("expires {:?} is not a date (YYYY-MM-DD)", expires.value),
+                )
+            })?;
+            exceptions.push(Exception {
+                rule: id,
+                namespace: e.namespace,
+                name: e.name,
+                labels: e.labels,
+                reason,
+                expires: date,
+                line,
+            });
+        }
+        Ok(DeployPolicy {
+            source: file.to_string(),
+            pod_security,
+            network: raw.network,
+            placement: raw.placement,
+            exceptions,
+        })
+    }
+}
+
+/// `cap_sys_admin` → `SYS_ADMIN`.
+pub(crate) fn normalize_capability(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_policy() {
+        let text = "version: 1\npod_security:\n  level: restricted\n  allowed_capabilities: [cap_net_admin]\n  allowed_host_paths: [/var/log]\n  require_resources: true\nnetwork:\n  require_default_deny: false\nplacement:\n  enabled: false\nexceptions:\n  - rule: pod-host-path\n    namespace: monitoring\n    labels: {app: exporter}\n    reason: reads host logs\n    expires: 2027-01-31\n";
+        let p = DeployPolicy::parse(text, "p.yaml").unwrap();
+        assert_eq!(p.pod_security.level, Level::Restricted);
+        assert_eq!(p.pod_security.allowed_capabilities, ["NET_ADMIN"]);
+        assert!(p.pod_security.require_resources);
+        assert!(!p.pod_security.require_read_only_root);
+        assert!(!p.network.require_default_deny);
+        assert!(!p.placement.enabled);
+        assert_eq!(p.exceptions.len(), 1);
+        assert_eq!(p.exceptions[0].line, 12);
+        assert_eq!(p.exceptions[0].expires.to_string(), "2027-01-31");
+        assert_eq!(p.exceptions[0].labels["app"], "exporter");
+    }
+
+    #[test]
+    fn defaults() {
+        let p = DeployPolicy::parse("version: 1\n", "p.yaml").unwrap();
+        assert_eq!(
+            DeployPolicy {
+                source: "built-in default".into(),
+                ..p
+            },
+            DeployPolicy::default()
+        );
+        assert_eq!(DeployPolicy::default().pod_security.level, Level::Baseline);
+    }
+
+    fn error(text: &str) -> String {
+        DeployPolicy::parse(text, "p.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        assert!(
+            error("version: 1\npod_security:\n  levle: restricted\n").starts_with("p.yaml:3: "),
+            "{}",
+            error("version: 1\npod_security:\n  levle: restricted\n")
+        );
+        assert!(error("version: 1\npod_security:\n  level: strict\n").starts_with("p.yaml:3: "));
+        assert_eq!(
+            error("version: 2\n"),
+            "p.yaml:1: unsupported version 2 (expected 1)"
+        );
+        assert_eq!(
+            error("version: 1\nexceptions:\n  - rule: pod-privileged\n    expires: 2027-01-01\n"),
+            "p.yaml:3: the exception for pod-privileged needs a reason"
+        );
+        assert_eq!(
+            error("version: 1\nexceptions:\n  - rule: pod-privileged\n    reason: x\n"),
+            "p.yaml:3: the exception for pod-privileged needs an expiry (expires: YYYY-MM-DD)"
+        );
+        assert_eq!(
+            error(
+                "version: 1\nexceptions:\n  - rule: pod-privileged\n    reason: x\n    expires: 2027-02-30\n"
+            ),
+            "p.yaml:5: expires \"2027-02-30\" is not a date (YYYY-MM-DD)"
+        );
+        assert_eq!(
+            error(
+                "version: 1\nexceptions:\n  - reason: x\n    expires: 2027-01-01\n    rule: pod-priviliged\n"
+            ),
+            "p.yaml:5: exception for unknown rule \"pod-priviliged\""
+        );
+    }
+}
