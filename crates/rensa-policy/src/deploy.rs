@@ -39,7 +39,7 @@ use serde::Serialize;
 
 pub use config::{DeployPolicy, Level};
 use objects::{Object, ObjectRef, Source};
-pub use rule::{Rule, Severity, RULES};
+pub use rule::{RULES, Rule, Severity};
 
 /// A rule broken at a field, before it is attached to an object.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::objects::{Object, ObjectRef};
 use super::Violation;
+use super::objects::{Object, ObjectRef};
 
 /// Whether a NetworkPolicy is a default-deny ingress policy: it selects every pod (`podSelector: {}`),
 /// its `policyTypes` include Ingress (or are absent, which implies Ingress) and it has no ingress rules.

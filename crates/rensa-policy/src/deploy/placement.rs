@@ -6,8 +6,8 @@
 //! every term of `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`
 //! (the terms are alternatives) has an `In` expression on the label whose values are all acceptable.
 
-use super::objects::{Object, PodTemplate};
 use super::Violation;
+use super::objects::{Object, PodTemplate};
 
 /// The workload label naming its sensitivity level (and the node label of the same name).
 pub const SENSITIVITY_LABEL: &str = "rensa.dev/sensitivity";
@@ -149,9 +149,13 @@ mod tests {
 
     #[test]
     fn node_selector_constrains() {
-        let text = format!("{HEAD}      nodeSelector: {{rensa.dev/sensitivity: high, rensa.dev/attested: 'true', topology.kubernetes.io/region: eu-west}}\n");
+        let text = format!(
+            "{HEAD}      nodeSelector: {{rensa.dev/sensitivity: high, rensa.dev/attested: 'true', topology.kubernetes.io/region: eu-west}}\n"
+        );
         assert_eq!(violations(&text), []);
-        let text = format!("{HEAD}      nodeSelector: {{rensa.dev/sensitivity: low, rensa.dev/attested: 'true', topology.kubernetes.io/region: us-east}}\n");
+        let text = format!(
+            "{HEAD}      nodeSelector: {{rensa.dev/sensitivity: low, rensa.dev/attested: 'true', topology.kubernetes.io/region: us-east}}\n"
+        );
         assert_eq!(
             violations(&text),
             [

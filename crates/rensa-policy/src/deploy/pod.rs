@@ -7,9 +7,9 @@
 
 use serde_json::Value;
 
-use super::config::{normalize_capability, Level, PodSecurity};
-use super::objects::PodTemplate;
 use super::Violation;
+use super::config::{Level, PodSecurity, normalize_capability};
+use super::objects::PodTemplate;
 
 /// PSS baseline, Capabilities: the capabilities a container may add.
 pub const BASELINE_CAPABILITIES: &[&str] = &[
@@ -167,14 +167,14 @@ pub(crate) fn check(t: &PodTemplate<'_>, cfg: &PodSecurity, out: &mut Vec<Violat
 
     // Pod-level settings that containers inherit.
     selinux(out, &psc["seLinuxOptions"], &psp, "the pod");
-    if let Some(ty) = psc["seccompProfile"]["type"].as_str() {
-        if !SECCOMP_TYPES.contains(&ty) {
-            out.push(
-                "pod-seccomp",
-                format!("{psp}.seccompProfile.type"),
-                format!("the pod's seccomp profile is {ty}"),
-            );
-        }
+    if let Some(ty) = psc["seccompProfile"]["type"].as_str()
+        && !SECCOMP_TYPES.contains(&ty)
+    {
+        out.push(
+            "pod-seccomp",
+            format!("{psp}.seccompProfile.type"),
+            format!("the pod's seccomp profile is {ty}"),
+        );
     }
     if psc["appArmorProfile"]["type"].as_str() == Some("Unconfined") {
         out.push(
@@ -378,14 +378,15 @@ fn container(
 }
 
 fn selinux(out: &mut Out<'_>, opts: &Value, path: &str, who: &str) {
-    if let Some(ty) = opts["type"].as_str() {
-        if !ty.is_empty() && !SELINUX_TYPES.contains(&ty) {
-            out.push(
-                "pod-selinux",
-                format!("{path}.seLinuxOptions.type"),
-                format!("{who} sets SELinux type {ty:?}"),
-            );
-        }
+    if let Some(ty) = opts["type"].as_str()
+        && !ty.is_empty()
+        && !SELINUX_TYPES.contains(&ty)
+    {
+        out.push(
+            "pod-selinux",
+            format!("{path}.seLinuxOptions.type"),
+            format!("{who} sets SELinux type {ty:?}"),
+        );
     }
     for field in ["user", "role"] {
         if let Some(v) = opts[field].as_str().filter(|v| !v.is_empty()) {
@@ -406,4 +407,369 @@ fn host_path_allowed(path: &str, allowed: &[String]) -> bool {
             || path.strip_prefix(a).is_some_and(|rest| rest.starts_with('/'))
             || (a.is_empty() && path.starts_with('/'))
     }) && !path.split('/').any(|seg| seg == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    //! Expected values follow the Pod Security Standards page
+    //! (<https://kubernetes.io/docs/concepts/security/pod-security-standards/>): restricted fields and
+    //! allowed values per control. No `kubectl`/API-server oracle is available offline.
+
+    use super::super::objects::parse_manifests;
+    use super::*;
+
+    fn run(spec: &str, cfg: &PodSecurity) -> Vec<(&'static str, String)> {
+        let text = format!("kind: Pod\nmetadata:\n  name: p\n  annotations: {{}}\nspec:\n{spec}");
+        let objects = parse_manifests(&text, "t.yaml").unwrap();
+        let mut out = Vec::new();
+        check(&objects[0].pod_template().unwrap(), cfg, &mut out);
+        out.into_iter().map(|v| (v.rule, v.path)).collect()
+    }
+
+    fn baseline(spec: &str) -> Vec<(&'static str, String)> {
+        run(spec, &PodSecurity::default())
+    }
+
+    fn restricted(spec: &str) -> Vec<(&'static str, String)> {
+        run(
+            spec,
+            &PodSecurity {
+                level: Level::Restricted,
+                ..PodSecurity::default()
+            },
+        )
+    }
+
+    fn v(rule: &'static str, path: &str) -> (&'static str, String) {
+        (rule, path.to_string())
+    }
+
+    /// A container that meets restricted on its own.
+    const GOOD: &str = "{name: c, securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false, seccompProfile: {type: RuntimeDefault}, capabilities: {drop: [ALL]}}}";
+
+    #[test]
+    fn minimal_pod_meets_baseline_not_restricted() {
+        assert_eq!(baseline("  containers: [{name: c}]\n"), []);
+        assert_eq!(
+            restricted("  containers: [{name: c}]\n"),
+            [
+                v(
+                    "pod-capabilities-drop-all",
+                    "spec.containers[0].securityContext.capabilities.drop"
+                ),
+                v(
+                    "pod-seccomp",
+                    "spec.containers[0].securityContext.seccompProfile.type"
+                ),
+                v(
+                    "pod-allow-privilege-escalation",
+                    "spec.containers[0].securityContext.allowPrivilegeEscalation"
+                ),
+                v(
+                    "pod-run-as-non-root",
+                    "spec.containers[0].securityContext.runAsNonRoot"
+                ),
+            ]
+        );
+        assert_eq!(restricted(&format!("  containers: [{GOOD}]\n")), []);
+    }
+
+    #[test]
+    fn host_namespaces() {
+        let spec = "  hostNetwork: true\n  hostPID: false\n  hostIPC: true\n  containers: [{name: c}]\n";
+        assert_eq!(
+            baseline(spec),
+            [
+                v("pod-host-network", "spec.hostNetwork"),
+                v("pod-host-ipc", "spec.hostIPC")
+            ]
+        );
+    }
+
+    #[test]
+    fn privileged_in_every_container_list() {
+        let spec = "  initContainers: [{name: i, securityContext: {privileged: true}}]\n  containers: [{name: a}, {name: b, securityContext: {privileged: true}}, {name: c, securityContext: {privileged: false}}]\n  ephemeralContainers: [{name: e, securityContext: {privileged: true}}]\n";
+        assert_eq!(
+            baseline(spec),
+            [
+                v(
+                    "pod-privileged",
+                    "spec.initContainers[0].securityContext.privileged"
+                ),
+                v("pod-privileged", "spec.containers[1].securityContext.privileged"),
+                v(
+                    "pod-privileged",
+                    "spec.ephemeralContainers[0].securityContext.privileged"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn host_process() {
+        let spec = "  securityContext: {windowsOptions: {hostProcess: true}}\n  containers: [{name: c, securityContext: {windowsOptions: {hostProcess: true}}}]\n";
+        assert_eq!(
+            baseline(spec),
+            [
+                v(
+                    "pod-host-process",
+                    "spec.securityContext.windowsOptions.hostProcess"
+                ),
+                v(
+                    "pod-host-process",
+                    "spec.containers[0].securityContext.windowsOptions.hostProcess"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn capabilities_baseline_restricted_and_allowlist() {
+        // Baseline allows the 13 listed capabilities; NET_RAW and SYS_ADMIN are not among them.
+        let spec = "  containers: [{name: c, securityContext: {capabilities: {add: [CHOWN, CAP_NET_RAW, SYS_ADMIN, NET_BIND_SERVICE]}}}]\n";
+        assert_eq!(
+            baseline(spec),
+            [
+                v(
+                    "pod-capabilities-added",
+                    "spec.containers[0].securityContext.capabilities.add[1]"
+                ),
+                v(
+                    "pod-capabilities-added",
+                    "spec.containers[0].securityContext.capabilities.add[2]"
+                ),
+            ]
+        );
+        let allowing = PodSecurity {
+            allowed_capabilities: vec!["SYS_ADMIN".into()],
+            ..PodSecurity::default()
+        };
+        assert_eq!(
+            run(spec, &allowing),
+            [v(
+                "pod-capabilities-added",
+                "spec.containers[0].securityContext.capabilities.add[1]"
+            )]
+        );
+        // Restricted: only NET_BIND_SERVICE may be added, and ALL must be dropped.
+        let spec = "  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: c, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [NET_RAW], add: [CHOWN, NET_BIND_SERVICE]}}}]\n";
+        assert_eq!(
+            restricted(spec),
+            [
+                v(
+                    "pod-capabilities-added",
+                    "spec.containers[0].securityContext.capabilities.add[0]"
+                ),
+                v(
+                    "pod-capabilities-drop-all",
+                    "spec.containers[0].securityContext.capabilities.drop"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn host_path_with_allowlist() {
+        let spec = "  containers: [{name: c}]\n  volumes: [{name: a, hostPath: {path: /var/log/pods}}, {name: b, hostPath: {path: /var/logs}}, {name: c, hostPath: {path: /var/log/../run}}, {name: d, emptyDir: {}}]\n";
+        assert_eq!(
+            baseline(spec),
+            [
+                v("pod-host-path", "spec.volumes[0].hostPath.path"),
+                v("pod-host-path", "spec.volumes[1].hostPath.path"),
+                v("pod-host-path", "spec.volumes[2].hostPath.path"),
+            ]
+        );
+        let allowing = PodSecurity {
+            allowed_host_paths: vec!["/var/log/".into()],
+            ..PodSecurity::default()
+        };
+        assert_eq!(
+            run(spec, &allowing),
+            [
+                v("pod-host-path", "spec.volumes[1].hostPath.path"),
+                v("pod-host-path", "spec.volumes[2].hostPath.path"),
+            ]
+        );
+    }
+
+    #[test]
+    fn host_ports() {
+        let spec = "  containers: [{name: c, ports: [{containerPort: 80}, {containerPort: 81, hostPort: 0}, {containerPort: 82, hostPort: 8082}]}]\n";
+        assert_eq!(
+            baseline(spec),
+            [v("pod-host-port", "spec.containers[0].ports[2].hostPort")]
+        );
+    }
+
+    #[test]
+    fn apparmor_field_and_annotation() {
+        let text = "kind: Pod\nmetadata:\n  name: p\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/a: runtime/default\n    container.apparmor.security.beta.kubernetes.io/b: localhost/k8s-nginx\n    container.apparmor.security.beta.kubernetes.io/c: unconfined\nspec:\n  securityContext: {appArmorProfile: {type: RuntimeDefault}}\n  containers: [{name: a, securityContext: {appArmorProfile: {type: Unconfined}}}, {name: b, securityContext: {appArmorProfile: {type: Localhost, localhostProfile: x}}}]\n";
+        let objects = parse_manifests(text, "t.yaml").unwrap();
+        let mut out = Vec::new();
+        check(
+            &objects[0].pod_template().unwrap(),
+            &PodSecurity::default(),
+            &mut out,
+        );
+        let got: Vec<_> = out.into_iter().map(|v| (v.rule, v.path)).collect();
+        assert_eq!(
+            got,
+            [
+                v(
+                    "pod-apparmor",
+                    "metadata.annotations[\"container.apparmor.security.beta.kubernetes.io/c\"]"
+                ),
+                v(
+                    "pod-apparmor",
+                    "spec.containers[0].securityContext.appArmorProfile.type"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn selinux() {
+        let spec = "  securityContext: {seLinuxOptions: {type: container_t, level: 's0:c123,c456'}}\n  containers: [{name: a, securityContext: {seLinuxOptions: {type: spc_t, user: system_u, role: ''}}}, {name: b, securityContext: {seLinuxOptions: {type: container_kvm_t}}}]\n";
+        assert_eq!(
+            baseline(spec),
+            [
+                v(
+                    "pod-selinux",
+                    "spec.containers[0].securityContext.seLinuxOptions.type"
+                ),
+                v(
+                    "pod-selinux",
+                    "spec.containers[0].securityContext.seLinuxOptions.user"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn proc_mount() {
+        let spec = "  containers: [{name: a, securityContext: {procMount: Default}}, {name: b, securityContext: {procMount: Unmasked}}]\n";
+        assert_eq!(
+            baseline(spec),
+            [v(
+                "pod-proc-mount",
+                "spec.containers[1].securityContext.procMount"
+            )]
+        );
+    }
+
+    #[test]
+    fn seccomp_inheritance() {
+        // Baseline: only Unconfined (anything but RuntimeDefault/Localhost) is refused, at either level.
+        let spec = "  securityContext: {seccompProfile: {type: Unconfined}}\n  containers: [{name: a}, {name: b, securityContext: {seccompProfile: {type: RuntimeDefault}}}]\n";
+        assert_eq!(
+            baseline(spec),
+            [v("pod-seccomp", "spec.securityContext.seccompProfile.type")]
+        );
+        // Restricted: the pod-level profile covers containers that set none.
+        let spec = format!(
+            "  securityContext: {{runAsNonRoot: true, seccompProfile: {{type: Localhost, localhostProfile: p.json}}}}\n  containers: [{GOOD}, {{name: b, securityContext: {{allowPrivilegeEscalation: false, capabilities: {{drop: [ALL]}}}}}}]\n"
+        );
+        assert_eq!(restricted(&spec), []);
+        let spec = "  securityContext: {runAsNonRoot: true}\n  containers: [{name: b, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: Unconfined}}}]\n";
+        assert_eq!(
+            restricted(spec),
+            [v(
+                "pod-seccomp",
+                "spec.containers[0].securityContext.seccompProfile.type"
+            )]
+        );
+    }
+
+    #[test]
+    fn sysctls() {
+        let spec = "  securityContext:\n    sysctls: [{name: net.ipv4.ip_local_port_range, value: '1024 65535'}, {name: net/ipv4/tcp_syncookies, value: '1'}, {name: net.core.somaxconn, value: '1024'}, {name: kernel.msgmax, value: '1'}]\n  containers: [{name: c}]\n";
+        assert_eq!(
+            baseline(spec),
+            [
+                v("pod-sysctls", "spec.securityContext.sysctls[2].name"),
+                v("pod-sysctls", "spec.securityContext.sysctls[3].name"),
+            ]
+        );
+    }
+
+    #[test]
+    fn volume_types_restricted_only() {
+        let spec = format!(
+            "  securityContext: {{runAsNonRoot: true}}\n  containers: [{GOOD}]\n  volumes: [{{name: a, configMap: {{name: x}}}}, {{name: b, nfs: {{server: s, path: /}}}}, {{name: c, persistentVolumeClaim: {{claimName: d}}}}, {{name: d, gitRepo: {{repository: r}}}}]\n"
+        );
+        assert_eq!(baseline(&spec), []);
+        assert_eq!(
+            restricted(&spec),
+            [
+                v("pod-volume-types", "spec.volumes[1].nfs"),
+                v("pod-volume-types", "spec.volumes[3].gitRepo")
+            ]
+        );
+    }
+
+    #[test]
+    fn run_as_non_root_and_uid_0() {
+        // Pod-level true covers containers; a container's false overrides it.
+        let spec = "  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}, {name: b, securityContext: {runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}]\n";
+        assert_eq!(
+            restricted(spec),
+            [
+                v(
+                    "pod-run-as-non-root",
+                    "spec.containers[1].securityContext.runAsNonRoot"
+                ),
+                v(
+                    "pod-run-as-user-root",
+                    "spec.containers[1].securityContext.runAsUser"
+                ),
+            ]
+        );
+        // Pod-level false and uid 0 are refused even when containers set true.
+        let spec = "  securityContext: {runAsNonRoot: false, runAsUser: 0, seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}]\n";
+        assert_eq!(
+            restricted(spec),
+            [
+                v("pod-run-as-non-root", "spec.securityContext.runAsNonRoot"),
+                v("pod-run-as-user-root", "spec.securityContext.runAsUser"),
+            ]
+        );
+        assert_eq!(baseline(spec), []);
+    }
+
+    #[test]
+    fn privilege_escalation() {
+        let spec = "  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, securityContext: {allowPrivilegeEscalation: true, capabilities: {drop: [ALL]}}}]\n";
+        assert_eq!(
+            restricted(spec),
+            [v(
+                "pod-allow-privilege-escalation",
+                "spec.containers[0].securityContext.allowPrivilegeEscalation"
+            )]
+        );
+    }
+
+    #[test]
+    fn optional_requirements() {
+        let cfg = PodSecurity {
+            require_resources: true,
+            require_read_only_root: true,
+            forbid_token_automount: true,
+            ..PodSecurity::default()
+        };
+        let spec = "  containers: [{name: a, securityContext: {readOnlyRootFilesystem: true}, resources: {limits: {cpu: '1', memory: 1Gi}}}, {name: b, resources: {limits: {memory: 1Gi}}}]\n  ephemeralContainers: [{name: e, securityContext: {readOnlyRootFilesystem: true}}]\n";
+        assert_eq!(
+            run(spec, &cfg),
+            [
+                v("pod-service-account-token", "spec.automountServiceAccountToken"),
+                v(
+                    "pod-read-only-root-filesystem",
+                    "spec.containers[1].securityContext.readOnlyRootFilesystem"
+                ),
+                v("pod-resource-limits", "spec.containers[1].resources.limits.cpu"),
+            ]
+        );
+        assert_eq!(baseline(spec), []);
+        let spec = "  automountServiceAccountToken: false\n  containers: [{name: a, securityContext: {readOnlyRootFilesystem: true}, resources: {limits: {cpu: '1', memory: 1Gi}}}]\n";
+        assert_eq!(run(spec, &cfg), []);
+    }
 }

@@ -260,10 +260,10 @@ mod tests {
             assert!(pair[0].id < pair[1].id, "{} before {}", pair[0].id, pair[1].id);
         }
         for r in RULES {
-            assert!(r
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            assert!(
+                r.id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            );
             assert!(!r.references.is_empty(), "{}", r.id);
         }
     }
