@@ -275,3 +275,58 @@ fn report_serializes_sorted() {
     assert_eq!(json["findings"][0]["severity"], "medium");
     assert_eq!(json["findings"][0]["object"]["kind"], "CronJob");
 }
+
+/// The body of the `deploy_gate` fuzz target (kept in step with it), run over every fixture and a few
+/// mangled inputs.
+fn fuzz_body(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (manifests, policy_text) = text.split_once('\0').unwrap_or((&text, ""));
+    let policy = DeployPolicy::parse(policy_text, "fuzz-policy.yaml").unwrap_or_else(|_| {
+        let mut p = DeployPolicy::default();
+        p.pod_security.level = Level::Restricted;
+        p.pod_security.require_resources = true;
+        p.pod_security.require_read_only_root = true;
+        p.pod_security.forbid_token_automount = true;
+        p
+    });
+    let Ok(objects) = parse_manifests(manifests, "fuzz.yaml") else {
+        return;
+    };
+    for o in &objects {
+        let _ = o.pod_template();
+        let _ = o.workload_labels();
+    }
+    let report = deploy::check(&policy, &objects, Date::parse("2026-11-23").unwrap());
+    assert_eq!(report.allowed, report.findings.is_empty());
+    for pair in report.findings.windows(2) {
+        assert!(
+            (&pair[0].object, &pair[0].rule, &pair[0].path) < (&pair[1].object, &pair[1].rule, &pair[1].path)
+        );
+    }
+    for f in report
+        .findings
+        .iter()
+        .chain(report.excepted.iter().map(|e| &e.finding))
+    {
+        assert!(rensa_policy::deploy::rule::rule(&f.rule).is_some());
+    }
+    let _ = serde_json::to_string(&report).unwrap();
+}
+
+#[test]
+fn fuzz_target_body_on_fixtures() {
+    let policy = std::fs::read(Path::new(FIXTURES).join("policy.yaml")).unwrap();
+    for entry in std::fs::read_dir(FIXTURES).unwrap() {
+        let manifest = std::fs::read(entry.unwrap().path()).unwrap();
+        for cut in [manifest.len(), manifest.len() / 2, manifest.len() / 3] {
+            let mut data = manifest[..cut].to_vec();
+            fuzz_body(&data);
+            data.push(0);
+            data.extend_from_slice(&policy);
+            fuzz_body(&data);
+        }
+    }
+    fuzz_body(b"");
+    fuzz_body(b"\0");
+    fuzz_body(b"[1, 2]\0version: 1");
+}

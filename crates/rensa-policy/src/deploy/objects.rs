@@ -181,6 +181,7 @@ pub(crate) fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
 /// arrays are expanded into their items. `file` names the input in [`Source`] and in errors, which are
 /// [`Error::Invalid`] with a `FILE:LINE` location.
 pub fn parse_manifests(text: &str, file: &str) -> Result<Vec<Object>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut documents: Vec<(Value, Option<u64>)> = Vec::new();
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -333,8 +334,12 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let e = parse_manifests("kind: Pod\nmetadata: [\n", "bad.yaml").unwrap_err();
-        assert!(e.to_string().starts_with("bad.yaml:"), "{e}");
+        let e = parse_manifests("kind: Pod\nmetadata:\n  name: a\n  labels: [x\n", "bad.yaml").unwrap_err();
+        assert!(e.to_string().starts_with("bad.yaml:4: not valid YAML: "), "{e}");
+        let e = parse_manifests("kind: Pod\n---\nkind: Pod\nkind: Job\n", "dup.yaml").unwrap_err();
+        assert!(e.to_string().starts_with("dup.yaml:4: "), "{e}");
+        let bom = parse_manifests("\u{feff}{\"kind\": \"Pod\"}", "bom.json").unwrap();
+        assert_eq!(bom[0].kind, "Pod");
         let e = parse_manifests("{\"kind\": \"Pod\",\n \"x\": }", "bad.json").unwrap_err();
         assert!(e.to_string().starts_with("bad.json:2: "), "{e}");
         let e = parse_manifests("a: 1\n", "nokind.yaml").unwrap_err();
