@@ -166,7 +166,7 @@ impl Default for DeployPolicy {
 struct RawPolicy {
     version: Spanned<u32>,
     #[serde(default)]
-    pod_security: PodSecurity,
+    pod_security: RawPodSecurity,
     #[serde(default)]
     network: Network,
     #[serde(default)]
@@ -174,6 +174,68 @@ struct RawPolicy {
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
 }
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPodSecurity {
+    #[serde(default)]
+    level: Level,
+    #[serde(default)]
+    allowed_capabilities: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed_host_paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    require_resources: bool,
+    #[serde(default)]
+    require_read_only_root: bool,
+    #[serde(default)]
+    forbid_token_automount: bool,
+}
+
+/// The Linux capabilities (as of Linux 6.x), without `CAP_`: a policy naming another is refused.
+pub const LINUX_CAPABILITIES: &[&str] = &[
+    "AUDIT_CONTROL",
+    "AUDIT_READ",
+    "AUDIT_WRITE",
+    "BLOCK_SUSPEND",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "KILL",
+    "LEASE",
+    "LINUX_IMMUTABLE",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "MKNOD",
+    "NET_ADMIN",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_RAW",
+    "PERFMON",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYSLOG",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_CHROOT",
+    "SYS_MODULE",
+    "SYS_NICE",
+    "SYS_PACCT",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "WAKE_ALARM",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -224,20 +286,36 @@ impl DeployPolicy {
                 format!("unsupported version {} (expected 1)", raw.version.value),
             ));
         }
-        let mut pod_security = raw.pod_security;
-        for cap in &mut pod_security.allowed_capabilities {
-            *cap = normalize_capability(cap);
+        let raw_pod = raw.pod_security;
+        let mut allowed_capabilities = Vec::new();
+        for cap in raw_pod.allowed_capabilities {
+            let name = normalize_capability(&cap.value);
+            if !LINUX_CAPABILITIES.contains(&name.as_str()) {
+                return Err(at(
+                    cap.referenced.line(),
+                    format!("allowed_capabilities: {:?} is not a Linux capability", cap.value),
+                ));
+            }
+            allowed_capabilities.push(name);
         }
-        if let Some(p) = pod_security
-            .allowed_host_paths
-            .iter()
-            .find(|p| !p.starts_with('/'))
-        {
-            return Err(at(
-                0,
-                format!("allowed_host_paths: {p:?} is not an absolute path"),
-            ));
+        let mut allowed_host_paths = Vec::new();
+        for path in raw_pod.allowed_host_paths {
+            if !path.value.starts_with('/') || path.value.split('/').any(|s| s == "..") {
+                return Err(at(
+                    path.referenced.line(),
+                    format!("allowed_host_paths: {:?} is not an absolute path", path.value),
+                ));
+            }
+            allowed_host_paths.push(path.value);
         }
+        let pod_security = PodSecurity {
+            level: raw_pod.level,
+            allowed_capabilities,
+            allowed_host_paths,
+            require_resources: raw_pod.require_resources,
+            require_read_only_root: raw_pod.require_read_only_root,
+            forbid_token_automount: raw_pod.forbid_token_automount,
+        };
         let mut exceptions = Vec::new();
         for e in raw.exceptions {
             let line = e.referenced.line();

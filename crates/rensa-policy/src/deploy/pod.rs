@@ -95,6 +95,9 @@ fn items(v: &Value) -> impl Iterator<Item = (usize, &Value)> {
 pub(crate) fn check(t: &PodTemplate<'_>, cfg: &PodSecurity, out: &mut Vec<Violation>) {
     let out = &mut Out { violations: out };
     let restricted = cfg.level == Level::Restricted;
+    // PSS restricted: privilege escalation, capabilities and seccomp are Linux-only controls; pods with
+    // `spec.os.name: windows` are exempt from them.
+    let linux = t.spec["os"]["name"].as_str() != Some("windows");
     let sp = t.spec_path;
     let spec = t.spec;
     let psc = &spec["securityContext"];
@@ -234,7 +237,7 @@ pub(crate) fn check(t: &PodTemplate<'_>, cfg: &PodSecurity, out: &mut Vec<Violat
 
     for list in CONTAINER_LISTS {
         for (i, c) in items(&spec[*list]) {
-            container(out, cfg, restricted, &caps, psc, list, i, c, sp);
+            container(out, cfg, restricted, linux, &caps, psc, list, i, c, sp);
         }
     }
 }
@@ -244,6 +247,7 @@ fn container(
     out: &mut Out<'_>,
     cfg: &PodSecurity,
     restricted: bool,
+    linux: bool,
     caps: &[String],
     psc: &Value,
     list: &str,
@@ -281,6 +285,7 @@ fn container(
         }
     }
     if restricted
+        && linux
         && !items(&sc["capabilities"]["drop"])
             .any(|(_, d)| d.as_str().map(normalize_capability).as_deref() == Some("ALL"))
     {
@@ -313,7 +318,7 @@ fn container(
             format!("{csp}.seccompProfile.type"),
             format!("{who}'s seccomp profile is {ty}"),
         ),
-        None if restricted && psc["seccompProfile"]["type"].is_null() => out.push(
+        None if restricted && linux && psc["seccompProfile"]["type"].is_null() => out.push(
             "pod-seccomp",
             format!("{csp}.seccompProfile.type"),
             format!("{who} has no seccomp profile (neither it nor the pod sets seccompProfile.type)"),
@@ -328,7 +333,7 @@ fn container(
         );
     }
     if restricted {
-        if sc["allowPrivilegeEscalation"].as_bool() != Some(false) {
+        if linux && sc["allowPrivilegeEscalation"].as_bool() != Some(false) {
             out.push(
                 "pod-allow-privilege-escalation",
                 format!("{csp}.allowPrivilegeEscalation"),
@@ -734,6 +739,18 @@ mod tests {
             ]
         );
         assert_eq!(baseline(spec), []);
+    }
+
+    #[test]
+    fn windows_pods_exempt_from_linux_only_restricted_controls() {
+        let spec = "  os: {name: windows}\n  containers: [{name: c}]\n";
+        assert_eq!(
+            restricted(spec),
+            [v(
+                "pod-run-as-non-root",
+                "spec.containers[0].securityContext.runAsNonRoot"
+            )]
+        );
     }
 
     #[test]
