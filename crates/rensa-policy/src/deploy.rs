@@ -12,8 +12,7 @@
 //! - [`exception`]s by rule and namespace, name or labels, each with a reason and an expiry.
 //!
 //! ```
-//! use rensa_policy::deploy::{self, objects::parse_manifests, DeployPolicy};
-//! use rensa_vulndb::suppress::Date;
+//! use rensa_policy::deploy::{self, objects::parse_manifests, Date, DeployPolicy};
 //!
 //! let objects = parse_manifests("kind: Pod\nmetadata: {name: web}\nspec:\n  hostPID: true\n  containers: [{name: app, image: nginx}]\n", "pod.yaml")?;
 //! let report = deploy::check(&DeployPolicy::default(), &objects, Date::parse("2026-11-23").unwrap());
@@ -34,11 +33,12 @@ pub mod rule;
 
 use std::collections::BTreeMap;
 
-use rensa_vulndb::suppress::Date;
 use serde::Serialize;
 
 pub use config::{DeployPolicy, Level};
 use objects::{Object, ObjectRef, Source};
+/// The calendar day exceptions expire on (re-exported from rensa-vulndb).
+pub use rensa_vulndb::suppress::Date;
 pub use rule::{RULES, Rule, Severity};
 
 /// A rule broken at a field, before it is attached to an object.
