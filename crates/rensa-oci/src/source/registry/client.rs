@@ -454,7 +454,8 @@ fn credentials(registry: &str, options: &RegistryOptions) -> Result<Option<Crede
         (Some(_), None) => {
             return Err(Error::Registry {
                 registry: registry.to_string(),
-                reason: "a user name was given without a password (--password or RENSA_REGISTRY_PASSWORD)".into(),
+                reason: "a user name was given without a password (--password or RENSA_REGISTRY_PASSWORD)"
+                    .into(),
             });
         }
         (None, Some(_)) => {
