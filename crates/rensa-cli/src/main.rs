@@ -1,6 +1,7 @@
 //! The `rensa` command-line tool: argument parsing and presentation only.
 
 mod db;
+mod deploy;
 mod report;
 mod scan;
 mod trust;
@@ -40,7 +41,8 @@ enum Command {
     Attest(Box<trust::AttestArgs>),
     /// Verify an image's signatures and attestations against a key or trust policy, and in-toto layouts.
     Verify(Box<trust::VerifyArgs>),
-    /// Trust policies: convert to and from containers-policy.json.
+    /// Policies: check Kubernetes manifests against the deploy policy; convert trust policies to and
+    /// from containers-policy.json.
     Policy(trust::PolicyArgs),
 }
 

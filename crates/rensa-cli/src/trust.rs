@@ -178,7 +178,7 @@ pub(crate) struct VerifyArgs {
     registry: RegistryArgs,
 }
 
-/// `rensa policy …`
+/// `rensa policy …`: deploy-policy checks and trust-policy conversion.
 #[derive(clap::Args)]
 pub(crate) struct PolicyArgs {
     #[command(subcommand)]
@@ -187,6 +187,8 @@ pub(crate) struct PolicyArgs {
 
 #[derive(clap::Subcommand)]
 enum PolicyCommand {
+    /// Check Kubernetes manifests against the deploy policy (pod security, network, placement).
+    Check(crate::deploy::CheckArgs),
     /// Convert between a containers-policy.json (podman, CRI-O, skopeo) and rensa's trust policy
     /// (YAML): the input's format is detected and the other is written.
     Convert {
@@ -723,6 +725,7 @@ pub(crate) fn key(args: &KeyArgs) -> Result<ExitCode> {
 
 pub(crate) fn policy(args: &PolicyArgs) -> Result<ExitCode> {
     match &args.command {
+        PolicyCommand::Check(a) => return crate::deploy::check(a),
         PolicyCommand::Convert { file, output } => {
             let data = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
             let (text, notes) = if is_containers_policy(&data) {

@@ -1,0 +1,181 @@
+//! `rensa policy check PATH...`: the deploy gate over Kubernetes manifests (files, directories,
+//! multi-document YAML, JSON, `-` for standard input).
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use rensa_policy::deploy::objects::{Object, parse_manifests};
+use rensa_policy::deploy::{self, DeployPolicy, Report};
+use rensa_vulndb::suppress::Date;
+
+/// Largest manifest file read.
+const MAX_MANIFEST_BYTES: u64 = 32 << 20;
+
+/// Output format of `rensa policy check`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// A table for people.
+    Table,
+    /// The report as JSON.
+    Json,
+}
+
+/// `rensa policy check`
+#[derive(clap::Args)]
+pub(crate) struct CheckArgs {
+    /// Manifests: files, directories (every *.yaml, *.yml and *.json below, sorted) or `-` for stdin.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The deploy policy (YAML; default: Pod Security Standards baseline, network and placement checks).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Table)]
+    format: CheckFormat,
+    /// Exit with this code when the policy denies (default 1).
+    #[arg(long, default_value_t = 1)]
+    exit_code: u8,
+    /// Deny objects of kinds the gate does not know (default: allow them with a warning).
+    #[arg(long)]
+    deny_unknown_kinds: bool,
+}
+
+fn manifest_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    if !meta.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("{}: cannot read the directory", path.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    entries.sort();
+    for p in entries {
+        let file_type = std::fs::symlink_metadata(&p)?.file_type();
+        if file_type.is_dir() {
+            manifest_files(&p, out)?;
+        } else if file_type.is_file()
+            && p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn read_objects(paths: &[PathBuf]) -> Result<Vec<Object>> {
+    let mut objects = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(MAX_MANIFEST_BYTES)
+                .read_to_string(&mut text)
+                .context("standard input: not UTF-8 text")?;
+            objects.extend(parse_manifests(&text, "-")?);
+            continue;
+        }
+        let mut files = Vec::new();
+        manifest_files(path, &mut files)?;
+        for file in files {
+            let mut text = String::new();
+            std::fs::File::open(&file)
+                .with_context(|| format!("{}: cannot read", file.display()))?
+                .take(MAX_MANIFEST_BYTES)
+                .read_to_string(&mut text)
+                .with_context(|| format!("{}: not UTF-8 text", file.display()))?;
+            objects.extend(parse_manifests(&text, &file.display().to_string())?);
+        }
+    }
+    Ok(objects)
+}
+
+fn table(report: &Report, deny_unknown: bool) -> String {
+    let mut out = String::new();
+    let mut last = String::new();
+    for f in &report.findings {
+        let object = f.object.to_string();
+        if object != last {
+            let at = f
+                .source
+                .as_ref()
+                .map(|s| match s.line {
+                    Some(line) => format!(" ({}:{line})", s.file),
+                    None => format!(" ({}, document {})", s.file, s.document + 1),
+                })
+                .unwrap_or_default();
+            out.push_str(&format!("{object}{at}\n"));
+            last = object;
+        }
+        out.push_str(&format!(
+            "  {:<8} {}  {}\n",
+            f.severity.to_string(),
+            f.rule,
+            f.message
+        ));
+        if !f.path.is_empty() {
+            out.push_str(&format!("           at {}\n", f.path));
+        }
+        out.push_str(&format!("           fix: {}\n", f.remediation));
+    }
+    for e in &report.excepted {
+        out.push_str(&format!(
+            "excepted: {} {} {} ({}; until {})\n",
+            e.finding.object, e.finding.rule, e.finding.path, e.exception, e.expires
+        ));
+    }
+    for u in &report.unknown {
+        let what = if deny_unknown { "denied" } else { "not checked" };
+        out.push_str(&format!("unknown kind: {u} ({what})\n"));
+    }
+    for w in &report.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    let allowed = report.allowed && !(deny_unknown && !report.unknown.is_empty());
+    out.push_str(&format!(
+        "{}: {} findings, {} excepted (policy {})\n",
+        if allowed { "ALLOW" } else { "DENY" },
+        report.findings.len(),
+        report.excepted.len(),
+        report.policy
+    ));
+    out
+}
+
+pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode> {
+    let policy = match &args.policy {
+        Some(p) => DeployPolicy::read(p)?,
+        None => DeployPolicy::default(),
+    };
+    let objects = read_objects(&args.paths)?;
+    if objects.is_empty() {
+        bail!(
+            "no Kubernetes objects in {}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let report = deploy::check(&policy, &objects, Date::today_utc());
+    let allowed = report.allowed && !(args.deny_unknown_kinds && !report.unknown.is_empty());
+    let data = match args.format {
+        CheckFormat::Table => table(&report, args.deny_unknown_kinds).into_bytes(),
+        CheckFormat::Json => {
+            let mut v = serde_json::to_value(&report)?;
+            v["allowed"] = allowed.into();
+            crate::report::to_sorted_json(&v)?
+        }
+    };
+    crate::emit(None, &data)?;
+    Ok(if allowed || args.exit_code == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(args.exit_code)
+    })
+}

@@ -1,0 +1,169 @@
+//! `rensa policy check`: the deploy gate over manifest files, directories and standard input, with the
+//! exit codes (1 on deny, 2 on bad input naming file and line) and the JSON report equal to the
+//! library's (whose exact findings `crates/rensa-policy/tests/deploy.rs` asserts).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rensa-policy/tests/fixtures/deploy")
+}
+
+fn rensa(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rensa"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn a_restricted_deployment_in_a_segmented_namespace_is_denied_only_for_the_open_ingress_rule() {
+    let d = fixtures();
+    let out = rensa(
+        &[
+            "policy",
+            "check",
+            d.join("restricted-deployment.yaml").to_str().unwrap(),
+            d.join("namespaces.yaml").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("network-allows-any-source  ingress rule 1 of NetworkPolicy \"storefront-ingress\" admits every address (0.0.0.0/0)"), "{stdout}");
+    assert!(
+        stdout.contains("at spec.ingress[1].from[0].ipBlock.cidr"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("DENY: 1 findings, 0 excepted (policy built-in default)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_from_stdin_equals_the_library_report() {
+    let d = fixtures();
+    let manifest = std::fs::read_to_string(d.join("violations-deployment.yaml")).unwrap();
+    let policy = d.join("policy.yaml");
+    let out = rensa(
+        &[
+            "policy",
+            "check",
+            "-",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        Some(&manifest),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let ours: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let objects = rensa_policy::deploy::objects::parse_manifests(&manifest, "-").unwrap();
+    let p = rensa_policy::deploy::DeployPolicy::read(&policy).unwrap();
+    let report = rensa_policy::deploy::check(&p, &objects, rensa_vulndb::suppress::Date::today_utc());
+    assert!(!report.findings.is_empty());
+    assert_eq!(ours, serde_json::to_value(&report).unwrap());
+}
+
+#[test]
+fn directories_are_walked_and_exit_code_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = fixtures();
+    std::fs::create_dir_all(dir.path().join("apps/sub")).unwrap();
+    std::fs::copy(
+        d.join("restricted-deployment.yaml"),
+        dir.path().join("apps/web.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(d.join("cronjob.yaml"), dir.path().join("apps/sub/job.yml")).unwrap();
+    std::fs::write(dir.path().join("apps/notes.txt"), "not a manifest").unwrap();
+    let out = rensa(
+        &[
+            "policy",
+            "check",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--exit-code",
+            "7",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Both manifests were read (the .txt was not): the namespace counts two workloads.
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "network-no-default-deny");
+    assert!(
+        findings[0]["message"].as_str().unwrap().contains("has 2 workload(s)"),
+        "{findings:?}"
+    );
+    let out = rensa(
+        &[
+            "policy",
+            "check",
+            dir.path().to_str().unwrap(),
+            "--exit-code",
+            "0",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn bad_input_exits_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_policy = dir.path().join("deploy.yaml");
+    std::fs::write(&bad_policy, "version: 1\nbogus: 1\n").unwrap();
+    let d = fixtures();
+    let out = rensa(
+        &[
+            "policy",
+            "check",
+            d.join("cronjob.yaml").to_str().unwrap(),
+            "--policy",
+            bad_policy.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!("{}:2: unknown field `bogus`", bad_policy.display())),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+
+    let out = rensa(&["policy", "check", "-"], Some("kind: Pod\nmetadata: {name: x\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("-:2: not valid YAML"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = rensa(&["policy", "check", "-"], Some(""));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no Kubernetes objects"),
+        "{}",
+        text(&out.stderr)
+    );
+}
