@@ -94,6 +94,11 @@ fn read_objects(paths: &[PathBuf]) -> Result<Vec<Object>> {
     Ok(objects)
 }
 
+/// Whether the gate lets the objects through: no findings, and no unknown kinds when those are denied.
+fn allows(report: &Report, deny_unknown: bool) -> bool {
+    report.allowed && (!deny_unknown || report.unknown.is_empty())
+}
+
 fn table(report: &Report, deny_unknown: bool) -> String {
     let mut out = String::new();
     let mut last = String::new();
@@ -135,7 +140,7 @@ fn table(report: &Report, deny_unknown: bool) -> String {
     for w in &report.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
-    let allowed = report.allowed && !(deny_unknown && !report.unknown.is_empty());
+    let allowed = allows(report, deny_unknown);
     out.push_str(&format!(
         "{}: {} findings, {} excepted (policy {})\n",
         if allowed { "ALLOW" } else { "DENY" },
@@ -163,7 +168,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode> {
         );
     }
     let report = deploy::check(&policy, &objects, Date::today_utc());
-    let allowed = report.allowed && !(args.deny_unknown_kinds && !report.unknown.is_empty());
+    let allowed = allows(&report, args.deny_unknown_kinds);
     let data = match args.format {
         CheckFormat::Table => table(&report, args.deny_unknown_kinds).into_bytes(),
         CheckFormat::Json => {

@@ -111,7 +111,10 @@ fn directories_are_walked_and_exit_code_is_configurable() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["rule"], "network-no-default-deny");
     assert!(
-        findings[0]["message"].as_str().unwrap().contains("has 2 workload(s)"),
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has 2 workload(s)"),
         "{findings:?}"
     );
     let out = rensa(
