@@ -25,6 +25,7 @@
 
 pub mod config;
 pub mod exception;
+pub mod image;
 pub mod network;
 pub mod objects;
 pub mod placement;
@@ -133,6 +134,7 @@ pub fn check(policy: &DeployPolicy, objects: &[Object], today: Date) -> Report {
         let mut violations = Vec::new();
         if let Some(t) = object.pod_template() {
             pod::check(&t, &policy.pod_security, &mut violations);
+            image::check(&t, &policy.images, &mut violations);
             if policy.placement.enabled {
                 placement::check(object, &mut violations);
             }

@@ -144,8 +144,21 @@ pub struct DeployPolicy {
     pub network: Network,
     /// Placement settings.
     pub placement: Placement,
+    /// Image settings.
+    pub images: Images,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
+}
+
+/// Where images may come from and how they must be referenced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Images {
+    /// Repository globs (`registry.local:5000/**`, `docker.io/library/*`; `*` within one path
+    /// component, a whole `**` component any number of them) an image must match; empty: any.
+    #[serde(serialize_with = "patterns_as_text")]
+    pub allowed: Vec<rensa_trust::policy::Pattern>,
+    /// Every image must be referenced by digest (`@sha256:…`).
+    pub require_digest: bool,
 }
 
 impl Default for DeployPolicy {
@@ -156,6 +169,7 @@ impl Default for DeployPolicy {
             pod_security: PodSecurity::default(),
             network: Network::default(),
             placement: Placement::default(),
+            images: Images::default(),
             exceptions: Vec::new(),
         }
     }
@@ -172,7 +186,25 @@ struct RawPolicy {
     #[serde(default)]
     placement: Placement,
     #[serde(default)]
+    images: RawImages,
+    #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+}
+
+fn patterns_as_text<S: serde::Serializer>(
+    patterns: &[rensa_trust::policy::Pattern],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(patterns.iter().map(|p| p.as_str()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawImages {
+    #[serde(default)]
+    allowed: Vec<Spanned<String>>,
+    #[serde(default)]
+    require_digest: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -316,6 +348,16 @@ impl DeployPolicy {
             require_read_only_root: raw_pod.require_read_only_root,
             forbid_token_automount: raw_pod.forbid_token_automount,
         };
+        let mut allowed_images = Vec::new();
+        for glob in raw.images.allowed {
+            let pattern = rensa_trust::policy::Pattern::parse(&glob.value)
+                .map_err(|m| at(glob.referenced.line(), format!("images.allowed: {m}")))?;
+            allowed_images.push(pattern);
+        }
+        let images = Images {
+            allowed: allowed_images,
+            require_digest: raw.images.require_digest,
+        };
         let mut exceptions = Vec::new();
         for e in raw.exceptions {
             let line = e.referenced.line();
@@ -358,6 +400,7 @@ impl DeployPolicy {
             pod_security,
             network: raw.network,
             placement: raw.placement,
+            images,
             exceptions,
         })
     }

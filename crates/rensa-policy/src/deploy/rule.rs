@@ -50,6 +50,8 @@ pub enum Applies {
     Network,
     /// Placement checks (`placement.enabled`).
     Placement,
+    /// Image checks (`images.allowed`, `images.require_digest`).
+    Images,
 }
 
 /// The fixed description of one rule.
@@ -92,6 +94,18 @@ macro_rules! rules {
 }
 
 rules! {
+    "image-not-pinned" Medium Images {
+        "images must be referenced by digest",
+        "a tag can be moved to another image after it was scanned and signed; only a digest names exactly the image that was checked",
+        "reference the image as REPOSITORY@sha256:DIGEST (the admission gate's mutation can pin tags to verified digests)",
+        ["NIST SP 800-190 4.1.4", "CIS Kubernetes 5.5.1"]
+    }
+    "image-registry-not-allowed" High Images {
+        "images must come from an allowed registry or repository",
+        "images from registries outside the organisation's control have not gone through its scanning, signing and access control",
+        "push the image to an allowed registry (or add its repository to `images.allowed` in the deploy policy)",
+        ["NIST SP 800-190 4.2.1", "CIS Kubernetes 5.5.1"]
+    }
     "network-allows-any-source" High Network {
         "a NetworkPolicy ingress rule must not admit every source",
         "an ingress rule with no `from` peers, or an ipBlock of 0.0.0.0/0 or ::/0, admits traffic from every pod and every address, which undoes the default deny",
