@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use rensa_policy::deploy::objects::{Object, parse_manifests};
+use rensa_policy::deploy::secret::{DetectedSecret, SecretDetector};
 use rensa_policy::deploy::{self, DeployPolicy, Report};
 use rensa_vulndb::suppress::Date;
 
@@ -40,6 +41,22 @@ pub(crate) struct CheckArgs {
     /// Deny objects of kinds the gate does not know (default: allow them with a warning).
     #[arg(long)]
     deny_unknown_kinds: bool,
+}
+
+/// The image checks' secret rules (rensa-checks), looking at env values, command lines and ConfigMap data.
+struct Secrets(rensa_checks::secret::SecretScanner);
+
+impl SecretDetector for Secrets {
+    fn detect(&self, name: &str, text: &str) -> Vec<DetectedSecret> {
+        self.0
+            .scan_unchecked(name, text.as_bytes())
+            .into_iter()
+            .map(|h| DetectedSecret {
+                rule: h.rule.to_string(),
+                masked: h.masked,
+            })
+            .collect()
+    }
 }
 
 fn manifest_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -167,7 +184,19 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode> {
                 .join(", ")
         );
     }
-    let report = deploy::check(&policy, &objects, Date::today_utc());
+    let secrets = if policy.secrets.enabled {
+        Some(Secrets(rensa_checks::secret::SecretScanner::new(
+            &rensa_checks::secret::SecretConfig::default(),
+        )?))
+    } else {
+        None
+    };
+    let report = deploy::check_with(
+        &policy,
+        &objects,
+        Date::today_utc(),
+        secrets.as_ref().map(|s| s as &dyn SecretDetector),
+    );
     let allowed = allows(&report, args.deny_unknown_kinds);
     let data = match args.format {
         CheckFormat::Table => table(&report, args.deny_unknown_kinds).into_bytes(),

@@ -170,3 +170,45 @@ fn bad_input_exits_2_naming_file_and_line() {
         text(&out.stderr)
     );
 }
+
+/// Secrets in env values, command lines and ConfigMaps, found by the image checks' secret rules.
+#[test]
+fn secrets_in_workloads_and_configmaps() {
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n    - name: app\n      image: x\n      env:\n        - {name: AWS_KEY_ID, value: AKIAZ4XQ7LMN2PQRST3V}\n        - {name: DB_PASSWORD, value: hunter2}\n        - {name: MODE, value: production}\n        - {name: API_TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}\n      args: [\"--token\", \"ghp_1A2b3C4d5E6f7G8h9I0jK1lM2nO3pQ4rS5tU\"]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata:\n  app.conf: \"db_password=Sw0rdf1sh-Pr0d\\n\"\n  mode: production\n";
+    let out = rensa(&["policy", "check", "-", "--format", "json"], Some(manifest));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("secret-"))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("secret-in-configmap", "data[\"app.conf\"]"),
+        ("secret-in-args", "spec.containers[0].args[1]"),
+        ("secret-in-env", "spec.containers[0].env[0].value"),
+        ("secret-in-env", "spec.containers[0].env[1].value"),
+    ];
+    assert_eq!(
+        got,
+        want.iter()
+            .map(|(r, p)| (r.to_string(), p.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.contains("secret-aws-access-key (AKIA****************)"),
+        "{json}"
+    );
+    assert!(
+        !json.contains("Sw0rdf1sh-Pr0d"),
+        "secrets are masked in the report"
+    );
+}

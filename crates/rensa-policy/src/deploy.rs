@@ -31,6 +31,7 @@ pub mod objects;
 pub mod placement;
 pub mod pod;
 pub mod rule;
+pub mod secret;
 
 use std::collections::BTreeMap;
 
@@ -122,8 +123,19 @@ fn finding(object: ObjectRef, source: Option<Source>, v: Violation) -> Finding {
     }
 }
 
-/// Checks `objects` against `policy` as of `today` (for exception expiry).
+/// Checks `objects` against `policy` as of `today` (for exception expiry), with the built-in secret
+/// checks only (env var names); [`check_with`] takes a content detector too.
 pub fn check(policy: &DeployPolicy, objects: &[Object], today: Date) -> Report {
+    check_with(policy, objects, today, None)
+}
+
+/// [`check`] with `secrets` looking for secrets in env values, command lines and ConfigMap data.
+pub fn check_with(
+    policy: &DeployPolicy,
+    objects: &[Object],
+    today: Date,
+    secrets: Option<&dyn secret::SecretDetector>,
+) -> Report {
     let mut all: Vec<(Finding, BTreeMap<String, String>)> = Vec::new();
     let mut unknown = Vec::new();
     for object in objects {
@@ -135,11 +147,16 @@ pub fn check(policy: &DeployPolicy, objects: &[Object], today: Date) -> Report {
         if let Some(t) = object.pod_template() {
             pod::check(&t, &policy.pod_security, &mut violations);
             image::check(&t, &policy.images, &mut violations);
+            if policy.secrets.enabled {
+                secret::check_pod(&t, secrets, &mut violations);
+            }
             if policy.placement.enabled {
                 placement::check(object, &mut violations);
             }
         } else if object.kind == "NetworkPolicy" {
             network::any_source(object, &mut violations);
+        } else if object.kind == "ConfigMap" && policy.secrets.enabled {
+            secret::check_configmap(object, secrets, &mut violations);
         }
         let labels = object.workload_labels();
         for v in violations {

@@ -65,6 +65,7 @@ fn objects_and_sources() {
             "CronJob/shop/nightly-report cronjob.yaml:2",
             "Pod/shop/debug list.json:1",
             "ConfigMap/shop/settings list.json:1",
+            "Service/shop/web list.json:1",
         ]
     );
 }
@@ -140,7 +141,7 @@ fn restricted_policy_exact_findings() {
     );
     assert_eq!(
         report.unknown.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["ConfigMap/shop/settings"]
+        ["Service/shop/web"]
     );
 }
 

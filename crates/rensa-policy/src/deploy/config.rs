@@ -87,6 +87,21 @@ impl Default for Network {
     }
 }
 
+/// `secrets` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// Look for secrets in env values, command lines and ConfigMaps.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl Default for Secrets {
+    fn default() -> Self {
+        Secrets { enabled: true }
+    }
+}
+
 /// `placement` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -146,6 +161,8 @@ pub struct DeployPolicy {
     pub placement: Placement,
     /// Image settings.
     pub images: Images,
+    /// Secret settings.
+    pub secrets: Secrets,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
 }
@@ -170,6 +187,7 @@ impl Default for DeployPolicy {
             network: Network::default(),
             placement: Placement::default(),
             images: Images::default(),
+            secrets: Secrets::default(),
             exceptions: Vec::new(),
         }
     }
@@ -187,6 +205,8 @@ struct RawPolicy {
     placement: Placement,
     #[serde(default)]
     images: RawImages,
+    #[serde(default)]
+    secrets: Secrets,
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
 }
@@ -401,6 +421,7 @@ impl DeployPolicy {
             network: raw.network,
             placement: raw.placement,
             images,
+            secrets: raw.secrets,
             exceptions,
         })
     }

@@ -19,9 +19,10 @@ pub const WORKLOAD_KINDS: &[(&str, &str)] = &[
     ("CronJob", "spec.jobTemplate.spec.template.spec"),
 ];
 
-/// Every kind the gate understands: the workloads, `Namespace` and `NetworkPolicy`.
+/// Every kind the gate understands: the workloads, `Namespace`, `NetworkPolicy` and `ConfigMap`.
 pub fn is_known_kind(kind: &str) -> bool {
-    kind == "Namespace" || kind == "NetworkPolicy" || WORKLOAD_KINDS.iter().any(|(k, _)| *k == kind)
+    matches!(kind, "Namespace" | "NetworkPolicy" | "ConfigMap")
+        || WORKLOAD_KINDS.iter().any(|(k, _)| *k == kind)
 }
 
 /// Where an object was read from.

@@ -52,6 +52,8 @@ pub enum Applies {
     Placement,
     /// Image checks (`images.allowed`, `images.require_digest`).
     Images,
+    /// Secret checks (`secrets.enabled`).
+    Secrets,
 }
 
 /// The fixed description of one rule.
@@ -261,6 +263,24 @@ rules! {
         "other volume types reach storage on the node or in the network directly, outside what the cluster administrator set up",
         "use a persistentVolumeClaim (with a PersistentVolume the administrator provides) instead",
         ["PSS restricted: Volume Types"]
+    }
+    "secret-in-args" High Secrets {
+        "command lines must not carry secrets",
+        "a secret in `command` or `args` is stored in the object for everyone who can read it, and shows in process listings on the node",
+        "pass the secret through a mounted Secret volume or an env var with `valueFrom.secretKeyRef`, and rotate it",
+        ["NIST SP 800-190 4.1.5", "CIS Kubernetes 5.4.1"]
+    }
+    "secret-in-configmap" High Secrets {
+        "ConfigMaps must not hold secrets",
+        "ConfigMaps are not encrypted at rest by default and are readable by far more principals than Secrets",
+        "move the value into a Secret (mounted as a volume or referenced with `secretKeyRef`), and rotate it",
+        ["NIST SP 800-190 4.1.5", "CIS Kubernetes 5.4.1"]
+    }
+    "secret-in-env" High Secrets {
+        "secrets must not be literal env values",
+        "a literal value in `env` is stored in the workload object and visible to everyone who can read it (and in `kubectl describe`); a Secret can be access-controlled, encrypted at rest and rotated",
+        "use `valueFrom.secretKeyRef` for the variable, and rotate the exposed value",
+        ["NIST SP 800-190 4.1.5", "CIS Kubernetes 5.4.1"]
     }
 }
 
