@@ -40,10 +40,23 @@ const SECRET_NAME_WORDS: &[&str] = &[
     "CREDENTIAL",
 ];
 
-/// Whether an env var named `name` is meant to hold a secret.
+/// Whether an env var named `name` is meant to hold a secret (not a file, path or directory where one is
+/// kept: `DB_PASSWORD_FILE` names a mounted Secret, which is the recommended way).
 pub fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     SECRET_NAME_WORDS.iter().any(|w| upper.contains(w))
+        && !["_FILE", "_PATH", "_DIR", "_REF", "_NAME"]
+            .iter()
+            .any(|s| upper.ends_with(s))
+}
+
+/// Whether `value` is a reference to something else rather than a literal (`$(VAR)` expansion, a
+/// `${VAR}` template, a path).
+fn is_reference(value: &str) -> bool {
+    let v = value.trim();
+    (v.starts_with("$(") && v.ends_with(')'))
+        || (v.starts_with("${") && v.ends_with('}'))
+        || v.starts_with('/')
 }
 
 /// `DetectedSecret`s as one phrase.
@@ -91,7 +104,7 @@ pub(crate) fn check_pod(
                         "container {who:?} sets {name} to a literal secret: {}",
                         described(&hits)
                     )
-                } else if secret_name(name) {
+                } else if secret_name(name) && !is_reference(value) {
                     format!("container {who:?} sets {name} to a literal value; its name says it is a secret")
                 } else {
                     continue;
@@ -260,8 +273,12 @@ mod tests {
         ] {
             assert!(secret_name(n), "{n}");
         }
-        for n in ["MODE", "PORT", "TOKENIZER_PATH_X"] {
-            assert_eq!(secret_name(n), n.contains("TOKEN"), "{n}");
+        for n in ["MODE", "PORT", "DB_PASSWORD_FILE", "TOKEN_PATH", "SECRET_NAME"] {
+            assert!(!secret_name(n), "{n}");
         }
+        for v in ["$(OTHER)", "${DB_PASS}", "/run/secrets/db"] {
+            assert!(is_reference(v), "{v}");
+        }
+        assert!(!is_reference("hunter2"));
     }
 }
