@@ -1,0 +1,153 @@
+//! Image rules: where a workload's images come from (`images.allowed`) and whether they are pinned
+//! by digest (`images.require_digest`).
+
+use rensa_trust::policy::ImageName;
+
+use super::Violation;
+use super::config::Images;
+use super::objects::PodTemplate;
+use super::pod::CONTAINER_LISTS;
+
+/// Whether `image` names a digest (`…@sha256:` and 64 hex digits).
+fn pinned(image: &str) -> bool {
+    image.rsplit_once('@').is_some_and(|(_, d)| {
+        d.strip_prefix("sha256:")
+            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
+}
+
+/// Checks the `image` of every container of the pod template.
+pub(crate) fn check(t: &PodTemplate<'_>, cfg: &Images, out: &mut Vec<Violation>) {
+    if cfg.allowed.is_empty() && !cfg.require_digest {
+        return;
+    }
+    for list in CONTAINER_LISTS {
+        let Some(containers) = t.spec.get(*list).and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for (i, c) in containers.iter().enumerate() {
+            let path = format!("{}.{list}[{i}].image", t.spec_path);
+            let who = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            let Some(image) = c.get("image").and_then(|v| v.as_str()) else {
+                if !cfg.allowed.is_empty() {
+                    out.push(Violation {
+                        rule: "image-registry-not-allowed",
+                        path,
+                        message: format!("container {who:?} names no image"),
+                    });
+                }
+                continue;
+            };
+            if !cfg.allowed.is_empty() {
+                match ImageName::parse(image) {
+                    Some(name) if cfg.allowed.iter().any(|p| p.matches(&name.full())) => {}
+                    Some(name) => out.push(Violation {
+                        rule: "image-registry-not-allowed",
+                        path: path.clone(),
+                        message: format!(
+                            "container {who:?} runs {image} from {}, which no allowed pattern matches ({})",
+                            name.full(),
+                            cfg.allowed
+                                .iter()
+                                .map(|p| p.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }),
+                    None => out.push(Violation {
+                        rule: "image-registry-not-allowed",
+                        path: path.clone(),
+                        message: format!("container {who:?} runs {image:?}, which is not an image reference"),
+                    }),
+                }
+            }
+            if cfg.require_digest && !pinned(image) {
+                out.push(Violation {
+                    rule: "image-not-pinned",
+                    path,
+                    message: format!("container {who:?} runs {image} by tag, not by digest"),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::config::DeployPolicy;
+    use crate::deploy::objects::parse_manifests;
+
+    fn run(policy: &str, containers: &str) -> Vec<(&'static str, String, String)> {
+        let policy = DeployPolicy::parse(policy, "p.yaml").unwrap();
+        let text = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: shop}}\nspec:\n  template:\n    spec:\n{containers}"
+        );
+        let objects = parse_manifests(&text, "d.yaml").unwrap();
+        let t = objects[0].pod_template().unwrap();
+        let mut out = Vec::new();
+        check(&t, &policy.images, &mut out);
+        out.into_iter().map(|v| (v.rule, v.path, v.message)).collect()
+    }
+
+    const DIGEST: &str = "sha256:cb5bbf76cc15631cb91abece256846bdc01a3bf4cb2453cc6fc0a62bec4db62e";
+
+    #[test]
+    fn allowed_registries_and_digests() {
+        let policy = "version: 1\nimages:\n  allowed: [\"registry.local:5000/**\", \"docker.io/library/*\"]\n  require_digest: true\n";
+        let containers = format!(
+            "      initContainers: [{{name: init, image: busybox}}]\n      containers:\n        - {{name: app, image: \"registry.local:5000/shop/web@{DIGEST}\"}}\n        - {{name: side, image: \"quay.io/evil/miner:latest\"}}\n        - {{name: none}}\n"
+        );
+        let got = run(policy, &containers);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "image-not-pinned",
+                    "spec.template.spec.initContainers[0].image".to_string(),
+                    "container \"init\" runs busybox by tag, not by digest".to_string()
+                ),
+                (
+                    "image-registry-not-allowed",
+                    "spec.template.spec.containers[1].image".to_string(),
+                    "container \"side\" runs quay.io/evil/miner:latest from quay.io/evil/miner, which no allowed pattern matches (registry.local:5000/**, docker.io/library/*)".to_string()
+                ),
+                (
+                    "image-not-pinned",
+                    "spec.template.spec.containers[1].image".to_string(),
+                    "container \"side\" runs quay.io/evil/miner:latest by tag, not by digest".to_string()
+                ),
+                (
+                    "image-registry-not-allowed",
+                    "spec.template.spec.containers[2].image".to_string(),
+                    "container \"none\" names no image".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_configured_checks_nothing() {
+        assert!(
+            run(
+                "version: 1\n",
+                "      containers: [{name: a, image: \"quay.io/x:1\"}]\n"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn pinned_needs_a_full_sha256() {
+        assert!(pinned(&format!("a/b@{DIGEST}")));
+        assert!(pinned(&format!("a/b:1@{DIGEST}")));
+        assert!(!pinned("a/b@sha256:abc"));
+        assert!(!pinned("a/b:1"));
+    }
+
+    #[test]
+    fn bad_globs_name_their_line() {
+        let e = DeployPolicy::parse("version: 1\nimages:\n  allowed:\n    - \"\"\n", "p.yaml").unwrap_err();
+        assert!(e.to_string().starts_with("p.yaml:4: images.allowed: "), "{e}");
+    }
+}
