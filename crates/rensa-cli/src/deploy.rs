@@ -21,6 +21,9 @@ pub(crate) enum CheckFormat {
     Table,
     /// The report as JSON.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers): one result per finding at the
+    /// manifest's file and line, excepted findings as suppressed results.
+    Sarif,
 }
 
 /// `rensa policy check`
@@ -168,6 +171,78 @@ fn table(report: &Report, deny_unknown: bool) -> String {
     out
 }
 
+/// The SARIF log of a deploy report: each rule with its title, rationale and remediation; each finding a
+/// result at the manifest's file and line, with the object and field path as its logical location.
+fn sarif(report: &Report) -> Result<Vec<u8>> {
+    use crate::report::sarif::{Hit, Place, Rule, log, uri_of_path};
+    use rensa_policy::deploy::{Finding, Severity};
+    let hit = |f: &Finding, suppression: Option<String>| {
+        let (level, score) = match f.severity {
+            Severity::Critical => ("error", 9.5),
+            Severity::High => ("error", 8.0),
+            Severity::Medium => ("warning", 5.5),
+            Severity::Low => ("note", 2.0),
+        };
+        let mut tags = vec!["security".to_string(), "kubernetes".to_string()];
+        tags.extend(f.references.iter().cloned());
+        let object = f.object.to_string();
+        let logical = if f.path.is_empty() {
+            object.clone()
+        } else {
+            format!("{object}:{}", f.path)
+        };
+        Hit {
+            rule: Rule {
+                id: f.rule.clone(),
+                short: f.title.clone(),
+                full: Some(f.rationale.clone()),
+                help: Some(f.remediation.clone()),
+                help_uri: None,
+                security_severity: Some(score),
+                level,
+                tags,
+            },
+            level,
+            message: format!("{object}: {}", f.message),
+            places: vec![Place {
+                uri: f
+                    .source
+                    .as_ref()
+                    .filter(|s| s.file != "-")
+                    .map(|s| uri_of_path(&s.file))
+                    .unwrap_or_else(|| uri_of_path(&object)),
+                description: object.clone(),
+                logical: Some((logical, "object")),
+                line: f.source.as_ref().and_then(|s| s.line),
+            }],
+            fingerprint: (
+                "rensa/deploy/v1".to_string(),
+                format!("{object}|{}|{}", f.rule, f.path),
+            ),
+            suppression,
+            properties: std::collections::BTreeMap::from([(
+                "path".to_string(),
+                serde_json::Value::String(f.path.clone()),
+            )]),
+        }
+    };
+    let mut hits: Vec<Hit> = report.findings.iter().map(|f| hit(f, None)).collect();
+    hits.extend(
+        report
+            .excepted
+            .iter()
+            .map(|e| hit(&e.finding, Some(format!("{} (until {})", e.exception, e.expires)))),
+    );
+    let mut doc = log(&hits, env!("CARGO_PKG_VERSION"));
+    doc["runs"][0]["properties"] = serde_json::json!({
+        "rensa-policy": report.policy,
+        "rensa-allowed": report.allowed,
+        "rensa-unknown-kinds": report.unknown.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "rensa-warnings": report.warnings,
+    });
+    crate::report::to_sorted_json(&doc)
+}
+
 pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode> {
     let policy = match &args.policy {
         Some(p) => DeployPolicy::read(p)?,
@@ -205,6 +280,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode> {
             v["allowed"] = allowed.into();
             crate::report::to_sorted_json(&v)?
         }
+        CheckFormat::Sarif => sarif(&report)?,
     };
     crate::emit(None, &data)?;
     Ok(if allowed || args.exit_code == 0 {

@@ -212,3 +212,90 @@ fn secrets_in_workloads_and_configmaps() {
         "secrets are masked in the report"
     );
 }
+
+/// SARIF output validates against the OASIS SARIF 2.1.0 schema and points at the manifest lines.
+#[test]
+fn sarif_validates_and_points_at_the_manifest() {
+    let d = fixtures();
+    let policy = d.join("policy.yaml");
+    let file = d.join("violations-deployment.yaml");
+    let out = rensa(
+        &[
+            "policy",
+            "check",
+            file.to_str().unwrap(),
+            d.join("list.json").to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "sarif",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let sarif = text(&out.stdout);
+    const CHECK: &str = r#"
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+errors = sorted(cls(schema).iter_errors(json.load(sys.stdin)), key=str)
+for e in errors:
+    print(list(e.absolute_path), e.message)
+print("valid" if not errors else "invalid")
+"#;
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/sarif-schema-2.1.0.json");
+    let (ok, result) = rensa_testkit::run_python(CHECK, &[schema.to_str().unwrap()], &sarif);
+    assert!(ok && result.trim() == "valid", "{result}");
+
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let run = &v["runs"][0];
+    let json = rensa(
+        &[
+            "policy",
+            "check",
+            file.to_str().unwrap(),
+            d.join("list.json").to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let results = run["results"].as_array().unwrap();
+    let findings = report["findings"].as_array().unwrap().len();
+    let excepted = report["excepted"].as_array().unwrap().len();
+    assert_eq!(results.len(), findings + excepted);
+    assert_eq!(
+        results.iter().filter(|r| r.get("suppressions").is_some()).count(),
+        excepted
+    );
+    // Every result of the Deployment points at its manifest, at the line the object starts on.
+    let first = results
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Deployment/legacy/admin-console:")
+        })
+        .unwrap();
+    let loc = &first["locations"][0]["physicalLocation"];
+    assert!(
+        loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("violations-deployment.yaml")
+    );
+    assert_eq!(loc["region"]["startLine"], 2);
+    let ids: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"pod-capabilities-added"), "{ids:?}");
+    assert_eq!(run["properties"]["rensa-allowed"], false);
+}

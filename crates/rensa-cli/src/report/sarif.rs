@@ -72,6 +72,8 @@ pub struct Place {
     pub description: String,
     /// The logical location (a package's purl), if any.
     pub logical: Option<(String, &'static str)>,
+    /// The 1-based line in the file, when known (else the location is line 1).
+    pub line: Option<u64>,
 }
 
 /// One result, with the rule it breaks.
@@ -200,7 +202,12 @@ fn result_json(h: &Hit, rule_index: usize) -> Value {
                         "uri": p.uri,
                         "description": { "text": p.description },
                     },
-                    "region": { "startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1 },
+                    "region": {
+                        "startLine": p.line.unwrap_or(1),
+                        "startColumn": 1,
+                        "endLine": p.line.unwrap_or(1),
+                        "endColumn": 1,
+                    },
                 }
             });
             if let Some((name, kind)) = &p.logical {
@@ -302,6 +309,7 @@ fn vulnerability_hit(report: &Report, f: &Finding, suppressed: Option<&Suppresse
             uri: uri_of_path(&q.location),
             description: format!("{} {} in {image}", p.name, p.version),
             logical: Some((p.purl.clone(), "package")),
+            line: None,
         })
         .collect();
     places.sort_by(|a, b| a.uri.cmp(&b.uri));
@@ -311,6 +319,7 @@ fn vulnerability_hit(report: &Report, f: &Finding, suppressed: Option<&Suppresse
             uri: uri_of_path(image),
             description: format!("the image {image}"),
             logical: Some((p.purl.clone(), "package")),
+            line: None,
         });
     }
     let mut tags = vec![
@@ -404,11 +413,13 @@ fn check_hit(report: &Report, f: &CheckFinding) -> Hit {
             uri: uri_of_path(p),
             description: format!("{p} in {image}"),
             logical: None,
+            line: None,
         },
         None => Place {
             uri: uri_of_path(image),
             description: format!("the image {image}"),
             logical: None,
+            line: None,
         },
     };
     let mut tags = vec!["security".to_string(), f.category.as_str().to_string()];
@@ -474,7 +485,7 @@ fn justification(s: &Suppressed) -> String {
 
 /// A path (or image reference) as a URI reference: a leading `/` dropped (paths are relative to the
 /// image root), and every character outside the URI's unreserved and path characters percent-encoded.
-fn uri_of_path(path: &str) -> String {
+pub(crate) fn uri_of_path(path: &str) -> String {
     let path = path.trim_start_matches('/');
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
