@@ -1044,7 +1044,10 @@ mod tests {
     #[test]
     fn same_key_under_two_keyids_is_one_functionary() {
         let (owner, alice) = (functionary(), functionary());
-        let alias = alice.keyid.to_uppercase();
+        // Another keyid for the same key, differing in its first digit so that the link file names
+        // (first 8 digits) differ too. (Upper-casing it did not when those 8 were all decimal digits.)
+        let first = if alice.keyid.starts_with('0') { "1" } else { "0" };
+        let alias = format!("{first}{}", &alice.keyid[1..]);
         let mut alias_key = alice.key.clone();
         alias_key["keyid"] = json!(alias);
         let keys = json!({alice.keyid.clone(): alice.key, alias.clone(): alias_key});
