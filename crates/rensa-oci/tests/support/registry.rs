@@ -49,6 +49,17 @@ pub fn free_port() -> u16 {
 impl Registry {
     /// Starts a registry storing under `dir`, serving TLS with `(cert, key)` when given.
     pub fn start(dir: &Path, tls: Option<(&Path, &Path)>, auth: Auth) -> Registry {
+        // A free port can be taken by another test's registry between asking and binding: then this one
+        // exits with "address already in use", and it is started again on another port.
+        for _ in 0..10 {
+            if let Some(registry) = Registry::start_once(dir, tls, &auth) {
+                return registry;
+            }
+        }
+        panic!("docker-registry found no free port in 10 attempts");
+    }
+
+    fn start_once(dir: &Path, tls: Option<(&Path, &Path)>, auth: &Auth) -> Option<Registry> {
         require("docker-registry");
         std::fs::create_dir_all(dir).unwrap();
         let port = free_port();
@@ -66,7 +77,7 @@ impl Registry {
                 key.display()
             ));
         }
-        match &auth {
+        match auth {
             Auth::Anonymous => {}
             Auth::Htpasswd(path) => {
                 config.push_str(&format!(
@@ -105,21 +116,24 @@ impl Registry {
             dir: dir.to_path_buf(),
             child,
         };
-        registry.wait_ready();
-        registry
+        registry.wait_ready().then_some(registry)
     }
 
-    fn wait_ready(&mut self) {
+    /// Waits until this registry (not another process on the same port) listens; false when it exited
+    /// because the port was taken.
+    fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(20);
+        let listening = format!("listening on {}", self.addr);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!(
-                    "docker-registry exited ({status}) before listening:\n{}",
-                    self.log_text()
-                );
+                let log = self.log_text();
+                if log.contains("address already in use") {
+                    return false;
+                }
+                panic!("docker-registry exited ({status}) before listening:\n{log}");
             }
-            if TcpStream::connect(&self.addr).is_ok() {
-                return;
+            if self.log_text().contains(&listening) && TcpStream::connect(&self.addr).is_ok() {
+                return true;
             }
             assert!(
                 Instant::now() < deadline,
