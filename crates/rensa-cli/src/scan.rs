@@ -387,12 +387,8 @@ fn scan_predicate(report: &Report, db_newest: Option<&str>) -> serde_json::Value
         Some(Decision::Block) => p::Verdict::Block,
         _ => p::Verdict::Pass,
     };
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
     p::ScanPredicate {
-        scanned_at: p::Timestamp(secs),
+        scanned_at: p::Timestamp::now(),
         scanner: p::Scanner {
             name: "rensa".into(),
             version: env!("CARGO_PKG_VERSION").into(),

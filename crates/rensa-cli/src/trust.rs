@@ -376,14 +376,6 @@ pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Timestamp(secs)
-}
-
 fn read_json(path: &Path) -> Result<serde_json::Value> {
     let data = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     serde_json::from_slice(&data).with_context(|| format!("{}: not JSON", path.display()))
@@ -407,7 +399,7 @@ fn predicate(args: &AttestArgs) -> Result<(String, serde_json::Value)> {
                 ResultArg::Passed => StageResult::Passed,
                 ResultArg::Failed => StageResult::Failed,
             },
-            finished_at: now(),
+            finished_at: Timestamp::now(),
             details,
         };
         return Ok((PredicateKind::Stage.uri().to_string(), predicate.to_value()));
@@ -627,7 +619,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode> {
         let r = resolve(image, &args.registry.options())?;
         let (evidence, found) = evidence(&r)?;
         warnings.extend(found);
-        let decision = policy.evaluate(&r.name, &r.digest, &evidence, now());
+        let decision = policy.evaluate(&r.name, &r.digest, &evidence, Timestamp::now());
         allowed &= decision.allowed;
         match args.format {
             VerifyFormat::Text => print_decision(&decision, &warnings),

@@ -31,24 +31,9 @@ fn rensa(args: &[&str], home: &Path) -> Output {
         .expect("run rensa")
 }
 
-const SARIF_CHECK: &str = r#"
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1]))
-cls = jsonschema.validators.validator_for(schema)
-cls.check_schema(schema)
-errors = sorted(cls(schema, format_checker=cls.FORMAT_CHECKER).iter_errors(json.load(sys.stdin)), key=str)
-for e in errors:
-    print(list(e.absolute_path), e.message)
-if errors:
-    sys.exit(1)
-print("valid")
-"#;
-
 fn sarif_errors(text: &str) -> Option<String> {
     let schema = manifest_dir().join("tests/fixtures/report/sarif-schema-2.1.0.json");
-    let (ok, out) = kit::run_python(SARIF_CHECK, &[schema.to_str().unwrap()], text);
-    (!(ok && out.trim() == "valid")).then_some(out)
+    kit::sarif_errors(&schema, text)
 }
 
 fn cyclonedx_errors(text: &str) -> Option<String> {

@@ -301,6 +301,29 @@ pub fn run_python<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S], input: &s
     (out.status.success(), text)
 }
 
+/// A [`run_python`] script: validates the JSON on stdin against the JSON schema at argv[1] (with format
+/// checks); prints `valid` or each error (and fails).
+pub const JSON_SCHEMA_CHECK: &str = r#"
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+errors = sorted(cls(schema, format_checker=cls.FORMAT_CHECKER).iter_errors(json.load(sys.stdin)), key=str)
+for e in errors:
+    print(list(e.absolute_path), e.message)
+if errors:
+    sys.exit(1)
+print("valid")
+"#;
+
+/// The errors of validating the SARIF (or any JSON) `text` against the schema file `schema`, or None when
+/// it is valid.
+pub fn sarif_errors(schema: &std::path::Path, text: &str) -> Option<String> {
+    let (ok, out) = run_python(JSON_SCHEMA_CHECK, &[schema], text);
+    (!(ok && out.trim() == "valid")).then_some(out)
+}
+
 /// A [`run_python`] script: validates the CycloneDX 1.6 JSON on stdin with cyclonedx-python-lib's strict
 /// validator; prints `valid` or the error (and fails).
 pub const CYCLONEDX_CHECK: &str = r#"

@@ -49,6 +49,16 @@ pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// The current time (seconds; 0 if the clock is before 1970).
+    pub fn now() -> Self {
+        Timestamp(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        )
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (fractions are dropped; `t`, `z` and a space
     /// separator are accepted as RFC 3339 allows).
     pub fn parse(text: &str) -> Result<Self> {
