@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use rensa_policy::deploy::objects::{Object, parse_manifests};
 use rensa_policy::deploy::secret::{DetectedSecret, SecretDetector};
+use rensa_policy::deploy::verify::{ImageVerifier, RegistryVerifier};
 use rensa_policy::deploy::{self, DeployPolicy, Report};
 use rensa_vulndb::suppress::Date;
 
@@ -44,6 +45,9 @@ pub(crate) struct CheckArgs {
     /// Deny objects of kinds the gate does not know (default: allow them with a warning).
     #[arg(long)]
     deny_unknown_kinds: bool,
+    /// How to reach registries when the policy verifies images (`images.trust_policy`, `images.max_age`).
+    #[command(flatten)]
+    registry: crate::trust::RegistryArgs,
 }
 
 /// The image checks' secret rules (rensa-checks), looking at env values, command lines and ConfigMap data.
@@ -266,11 +270,20 @@ pub(crate) fn check(args: &CheckArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let report = deploy::check_with(
+    // Only a policy that asks for image verification makes the check reach registries.
+    let verifier = policy
+        .images
+        .needs_registry()
+        .then(|| RegistryVerifier::new(&policy.images, args.registry.options()));
+    let report = deploy::check_in(
         &policy,
         &objects,
-        Date::today_utc(),
-        secrets.as_ref().map(|s| s as &dyn SecretDetector),
+        &deploy::Context {
+            today: Date::today_utc(),
+            now: rensa_trust::predicate::Timestamp::now(),
+            secrets: secrets.as_ref().map(|s| s as &dyn SecretDetector),
+            images: verifier.as_ref().map(|v| v as &dyn ImageVerifier),
+        },
     );
     let allowed = allows(&report, args.deny_unknown_kinds);
     let data = match args.format {

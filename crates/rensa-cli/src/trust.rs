@@ -7,16 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use rensa_oci::{RegistryOptions, RegistryRef, Repository};
+use rensa_oci::RegistryOptions;
 use rensa_trust::cosign::{self, Attachment, Layer};
 use rensa_trust::intoto::Statement;
 use rensa_trust::key::{EncryptOptions, KeySpec, PrivateKey, PublicKey};
-use rensa_trust::policy::{Decision, Evidence, ImageName, Policy, SignatureBlob};
+use rensa_trust::policy::{Decision, Policy};
 use rensa_trust::predicate::{PredicateKind, StagePredicate, StageResult, Timestamp};
+use rensa_trust::registry::{MAX_ATTACHMENT_BYTES, Resolved};
 use rensa_trust::simplesigning::SimpleSigning;
-
-/// Largest signature payload or attestation envelope read from a registry.
-const MAX_ATTACHMENT_BYTES: u64 = 16 << 20;
 
 /// How to reach the registry (the same flags as for pulling images).
 #[derive(clap::Args, Clone)]
@@ -299,33 +297,8 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Registry
 
-/// An image in a registry, resolved to its manifest digest.
-struct Resolved {
-    repo: Repository,
-    /// `HOST[:PORT]/REPO`: the identity signatures name.
-    name: ImageName,
-    /// `sha256:HEX`.
-    digest: String,
-}
-
 fn resolve(image: &str, registry: &RegistryOptions) -> Result<Resolved> {
-    let text = image.strip_prefix("docker://").unwrap_or(image);
-    let reference = RegistryRef::parse(text).with_context(|| format!("{image}: not a registry reference"))?;
-    let name = ImageName::parse(text).with_context(|| format!("{image}: not a registry reference"))?;
-    let repo = Repository::open(&reference, registry)?;
-    let wanted = match (&reference.digest, &reference.tag) {
-        (Some(d), _) => d.to_string(),
-        (None, Some(t)) => t.clone(),
-        (None, None) => "latest".to_string(),
-    };
-    let manifest = repo
-        .manifest(&wanted)?
-        .with_context(|| format!("{image}: no such image in the registry"))?;
-    Ok(Resolved {
-        repo,
-        name,
-        digest: manifest.digest.to_string(),
-    })
+    Ok(rensa_trust::registry::resolve(image, registry)?)
 }
 
 /// Appends `layer` (whose content is `content`) to the image's `.sig` or `.att` manifest.
@@ -484,77 +457,8 @@ pub(crate) fn attest_scan(
     Ok(())
 }
 
-/// Every signature and attestation stored for the image, unverified, with warnings for layers that
-/// could not be read.
-fn evidence(r: &Resolved) -> Result<(Evidence, Vec<String>)> {
-    let mut evidence = Evidence::default();
-    let mut warnings = Vec::new();
-    for kind in [Attachment::Signatures, Attachment::Attestations] {
-        let tag = kind.tag(&r.digest)?;
-        let Some(manifest) = r.repo.manifest(&tag)? else {
-            continue;
-        };
-        let layers = match cosign::layers(&manifest.data) {
-            Ok(l) => l,
-            Err(e) => {
-                warnings.push(format!("{tag}: {e}"));
-                continue;
-            }
-        };
-        for layer in layers {
-            let digest = match layer.digest.parse::<rensa_oci::Digest>() {
-                Ok(d) => d,
-                Err(e) => {
-                    warnings.push(format!("{tag}: layer {}: {e}", layer.digest));
-                    continue;
-                }
-            };
-            let content = r.repo.blob(&digest, MAX_ATTACHMENT_BYTES)?;
-            match kind {
-                Attachment::Signatures if layer.media_type == cosign::SIGNATURE_LAYER_MEDIA_TYPE => {
-                    match layer.signature_bytes() {
-                        Ok(signature) => evidence.signatures.push(SignatureBlob {
-                            payload: content,
-                            signature,
-                        }),
-                        Err(e) => warnings.push(format!("{tag}: {e}")),
-                    }
-                }
-                Attachment::Attestations if layer.media_type == cosign::DSSE_LAYER_MEDIA_TYPE => {
-                    match rensa_trust::dsse::Envelope::from_json(&content) {
-                        Ok(env) => evidence.attestations.push(env),
-                        Err(e) => warnings.push(format!("{tag}: layer {}: {e}", layer.digest)),
-                    }
-                }
-                _ => warnings.push(format!(
-                    "{tag}: layer {} has media type {} (skipped)",
-                    layer.digest, layer.media_type
-                )),
-            }
-        }
-    }
-    Ok((evidence, warnings))
-}
-
-/// Reads a trust policy: rensa's YAML, or a containers-policy.json (detected by its JSON object
-/// with a `default` list). Key paths are relative to the policy file.
 fn load_policy(path: &Path) -> Result<(Policy, Vec<String>)> {
-    let data = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut load_key = |p: &str| std::fs::read(base.join(p));
-    let origin = path.display().to_string();
-    if is_containers_policy(&data) {
-        let imported = rensa_trust::containers_policy::import(&data, &origin, &mut load_key)?;
-        return Ok((imported.policy, imported.notes));
-    }
-    let text = std::str::from_utf8(&data).with_context(|| format!("{origin}: not UTF-8 text"))?;
-    Ok((Policy::parse(text, &origin, &mut load_key)?, Vec::new()))
-}
-
-fn is_containers_policy(data: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(data)
-        .ok()
-        .is_some_and(|v| v.get("default").is_some_and(serde_json::Value::is_array))
+    Ok(Policy::read(path)?)
 }
 
 /// The policy `--key PUB` stands for: any valid signature by that key, exact identity.
@@ -617,7 +521,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode> {
             (None, None) => bail!("rensa verify IMAGE needs --key PUB or --policy FILE"),
         };
         let r = resolve(image, &args.registry.options())?;
-        let (evidence, found) = evidence(&r)?;
+        let (evidence, found) = rensa_trust::registry::evidence(&r)?;
         warnings.extend(found);
         let decision = policy.evaluate(&r.name, &r.digest, &evidence, Timestamp::now());
         allowed &= decision.allowed;
@@ -720,7 +624,7 @@ pub(crate) fn policy(args: &PolicyArgs) -> Result<ExitCode> {
         PolicyCommand::Check(a) => return crate::deploy::check(a),
         PolicyCommand::Convert { file, output } => {
             let data = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
-            let (text, notes) = if is_containers_policy(&data) {
+            let (text, notes) = if rensa_trust::containers_policy::looks_like(&data) {
                 let (policy, notes) = load_policy(file)?;
                 (policy.to_yaml(), notes)
             } else {

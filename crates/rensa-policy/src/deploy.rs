@@ -32,6 +32,7 @@ pub mod placement;
 pub mod pod;
 pub mod rule;
 pub mod secret;
+pub mod verify;
 
 use std::collections::BTreeMap;
 
@@ -130,12 +131,42 @@ pub fn check(policy: &DeployPolicy, objects: &[Object], today: Date) -> Report {
 }
 
 /// [`check`] with `secrets` looking for secrets in env values, command lines and ConfigMap data.
+/// Image verification (`images.trust_policy`, `images.max_age`) needs [`check_in`] with a verifier:
+/// here such a policy denies every image with `image-verification-failed`.
 pub fn check_with(
     policy: &DeployPolicy,
     objects: &[Object],
     today: Date,
     secrets: Option<&dyn secret::SecretDetector>,
 ) -> Report {
+    check_in(
+        policy,
+        objects,
+        &Context {
+            today,
+            now: rensa_trust::predicate::Timestamp::now(),
+            secrets,
+            images: None,
+        },
+    )
+}
+
+/// What a check runs with besides the policy and the objects.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The day exceptions are judged against.
+    pub today: Date,
+    /// The time image ages are judged against.
+    pub now: rensa_trust::predicate::Timestamp,
+    /// A detector of secret values in env, command lines and ConfigMaps.
+    pub secrets: Option<&'a dyn secret::SecretDetector>,
+    /// The image verifier (registry access) for `images.trust_policy` and `images.max_age`.
+    pub images: Option<&'a dyn verify::ImageVerifier>,
+}
+
+/// Checks `objects` against `policy` with everything in `ctx`.
+pub fn check_in(policy: &DeployPolicy, objects: &[Object], ctx: &Context<'_>) -> Report {
+    let (today, secrets) = (ctx.today, ctx.secrets);
     let mut all: Vec<(Finding, BTreeMap<String, String>)> = Vec::new();
     let mut unknown = Vec::new();
     for object in objects {
@@ -147,6 +178,7 @@ pub fn check_with(
         if let Some(t) = object.pod_template() {
             pod::check(&t, &policy.pod_security, &mut violations);
             image::check(&t, &policy.images, &mut violations);
+            image::check_verified(&t, &policy.images, ctx.images, ctx.now, &mut violations);
             if policy.secrets.enabled {
                 secret::check_pod(&t, secrets, &mut violations);
             }

@@ -349,6 +349,14 @@ fn pattern_for_scope(scope: &str, at: &str) -> Result<Pattern> {
     Pattern::parse(&format!("{scope}/**")).map_err(|m| unsupported(at, m))
 }
 
+/// Whether `data` looks like a containers-policy.json (a JSON object with a `default` list) rather
+/// than a rensa trust policy.
+pub fn looks_like(data: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(data)
+        .ok()
+        .is_some_and(|v| v.get("default").is_some_and(serde_json::Value::is_array))
+}
+
 /// Imports containers-policy.json. `origin` names the result ([`Policy::origin`]); `load_key`
 /// reads a `keyPath` as written in the file.
 pub fn import(

@@ -315,6 +315,32 @@ pub enum Error {
     /// A cosign signature or attestation manifest (or one of its layers) is malformed.
     #[error("cosign manifest: {0}")]
     CosignManifest(String),
+
+    /// A trust policy file cannot be read (or is not UTF-8 text).
+    #[error("{path}: cannot read the trust policy: {source}")]
+    PolicyRead {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The reading error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A registry request failed (feature `registry`).
+    #[cfg(feature = "registry")]
+    #[error(transparent)]
+    Registry(#[from] rensa_oci::Error),
+
+    /// An image reference is not a registry reference, or names no image in the registry
+    /// (feature `registry`).
+    #[cfg(feature = "registry")]
+    #[error("{image}: {message}")]
+    Image {
+        /// The reference as given.
+        image: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// Shorthand for results of this crate.

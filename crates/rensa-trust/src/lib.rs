@@ -14,8 +14,11 @@
 //! - [`containers_policy`]: import and export of the subset of containers-policy.json (podman,
 //!   CRI-O, skopeo) that maps onto a trust policy.
 //!
-//! Nothing here reads files or talks to a registry: callers hand in bytes and get typed values
-//! or an [`Error`] naming what is wrong.
+//! - `registry` (cargo feature `registry`): resolving an image in a registry, collecting its
+//!   signatures and attestations as [`policy::Evidence`], and its build time.
+//!
+//! Apart from [`policy::Policy::read`] and the `registry` module, nothing here reads files or talks
+//! to a registry: callers hand in bytes and get typed values or an [`Error`] naming what is wrong.
 //!
 //! ```
 //! use rensa_trust::key::{generate_key_files, EncryptOptions, KeySpec, PrivateKey, PublicKey};
@@ -45,6 +48,8 @@ pub mod intoto;
 pub mod key;
 pub mod policy;
 pub mod predicate;
+#[cfg(feature = "registry")]
+pub mod registry;
 pub mod simplesigning;
 
 pub use error::{Error, Result};

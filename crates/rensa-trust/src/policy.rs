@@ -281,6 +281,34 @@ impl Policy {
         raw::parse(text, origin, load_key)
     }
 
+    /// Reads a trust policy file: rensa's YAML, or a containers-policy.json (recognised as a JSON
+    /// object with a `default` list; see [`crate::containers_policy`]). Key paths are relative to the
+    /// policy file. Returns the policy and notes about what an import approximated.
+    pub fn read(path: &std::path::Path) -> Result<(Policy, Vec<String>)> {
+        let read_error = |source| crate::Error::PolicyRead {
+            path: path.to_path_buf(),
+            source,
+        };
+        let data = std::fs::read(path).map_err(read_error)?;
+        let base = path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let mut load_key = |p: &str| std::fs::read(base.join(p));
+        let origin = path.display().to_string();
+        if crate::containers_policy::looks_like(&data) {
+            let imported = crate::containers_policy::import(&data, &origin, &mut load_key)?;
+            return Ok((imported.policy, imported.notes));
+        }
+        let text = String::from_utf8(data).map_err(|_| {
+            read_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
+        })?;
+        Ok((Policy::parse(&text, &origin, &mut load_key)?, Vec::new()))
+    }
+
     /// The scope that governs `image`: the most specific matching one, or `None` for the default.
     pub fn scope_for(&self, image: &ImageName) -> Option<&Scope> {
         let name = image.full();

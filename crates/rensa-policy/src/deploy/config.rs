@@ -13,6 +13,13 @@
 //!   require_default_deny: true      # network-no-default-deny (default true)
 //! placement:
 //!   enabled: true                   # placement-* rules (default true)
+//! images:
+//!   allowed: [registry.local:5000/**]   # repository globs
+//!   require_digest: true            # image-not-pinned
+//!   trust_policy: trust.yaml        # `rensa verify`'s policy (or a containers-policy.json), relative
+//!                                   # to this file: image-not-trusted (needs the registry)
+//!   max_age: 90d                    # image-too-old: the image config's `created` within 90 days
+//!   cache_ttl: 5m                   # how long a verified digest (and a tag's digest) is remembered
 //! exceptions:
 //!   - rule: pod-host-path           # required: a rule id
 //!     namespace: monitoring         # optional: limits the exception
@@ -167,8 +174,8 @@ pub struct DeployPolicy {
     pub exceptions: Vec<Exception>,
 }
 
-/// Where images may come from and how they must be referenced.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Where images may come from, how they must be referenced and what must vouch for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Images {
     /// Repository globs (`registry.local:5000/**`, `docker.io/library/*`; `*` within one path
     /// component, a whole `**` component any number of them) an image must match; empty: any.
@@ -176,7 +183,50 @@ pub struct Images {
     pub allowed: Vec<rensa_trust::policy::Pattern>,
     /// Every image must be referenced by digest (`@sha256:…`).
     pub require_digest: bool,
+    /// The trust policy every image must satisfy (checked against the registry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<TrustPolicy>,
+    /// The oldest build time allowed (the image config's `created`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<rensa_trust::policy::Duration>,
+    /// How long a verification result (by digest) and a tag's digest are remembered.
+    pub cache_ttl: rensa_trust::policy::Duration,
 }
+
+impl Images {
+    /// Whether checking the images needs the registry (a trust policy or a maximum age).
+    pub fn needs_registry(&self) -> bool {
+        self.trust_policy.is_some() || self.max_age.is_some()
+    }
+}
+
+impl Default for Images {
+    /// Any image, by tag or digest, no trust policy, no maximum age; results cached for 5 minutes.
+    fn default() -> Self {
+        Images {
+            allowed: Vec::new(),
+            require_digest: false,
+            trust_policy: None,
+            max_age: None,
+            cache_ttl: rensa_trust::policy::Duration(300),
+        }
+    }
+}
+
+/// A trust policy named by the deploy policy, read when the deploy policy is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrustPolicy {
+    /// The file, as resolved (relative to the deploy policy's directory).
+    pub path: std::path::PathBuf,
+    /// The policy.
+    #[serde(skip)]
+    pub policy: std::sync::Arc<rensa_trust::policy::Policy>,
+    /// Notes from importing a containers-policy.json.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Eq for TrustPolicy {}
 
 impl Default for DeployPolicy {
     /// Baseline pod security, default-deny network check and placement rules on, no exceptions.
@@ -225,6 +275,9 @@ struct RawImages {
     allowed: Vec<Spanned<String>>,
     #[serde(default)]
     require_digest: bool,
+    trust_policy: Option<Spanned<String>>,
+    max_age: Option<Spanned<String>>,
+    cache_ttl: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -374,9 +427,33 @@ impl DeployPolicy {
                 .map_err(|m| at(glob.referenced.line(), format!("images.allowed: {m}")))?;
             allowed_images.push(pattern);
         }
+        let duration = |d: Option<Spanned<String>>, key: &str| -> Result<_> {
+            d.map(|d| {
+                rensa_trust::policy::Duration::parse(&d.value)
+                    .map_err(|m| at(d.referenced.line(), format!("images.{key}: {m}")))
+            })
+            .transpose()
+        };
+        let trust_policy = match raw.images.trust_policy {
+            None => None,
+            Some(p) => {
+                let base = Path::new(file).parent().unwrap_or(Path::new(""));
+                let path = base.join(&p.value);
+                let (policy, notes) = rensa_trust::policy::Policy::read(&path)
+                    .map_err(|e| at(p.referenced.line(), format!("images.trust_policy: {e}")))?;
+                Some(TrustPolicy {
+                    path,
+                    policy: std::sync::Arc::new(policy),
+                    notes,
+                })
+            }
+        };
         let images = Images {
             allowed: allowed_images,
             require_digest: raw.images.require_digest,
+            trust_policy,
+            max_age: duration(raw.images.max_age, "max_age")?,
+            cache_ttl: duration(raw.images.cache_ttl, "cache_ttl")?.unwrap_or(Images::default().cache_ttl),
         };
         let mut exceptions = Vec::new();
         for e in raw.exceptions {

@@ -72,6 +72,92 @@ pub(crate) fn check(t: &PodTemplate<'_>, cfg: &Images, out: &mut Vec<Violation>)
     }
 }
 
+/// Checks every container image of the pod template with `verifier`: the trust policy
+/// (`image-not-trusted`), the maximum age (`image-too-old`), and whether verification worked at all
+/// (`image-verification-failed`: the gate fails closed). Without a verifier while the policy needs
+/// one, every image fails verification.
+pub(crate) fn check_verified(
+    t: &PodTemplate<'_>,
+    cfg: &Images,
+    verifier: Option<&dyn super::verify::ImageVerifier>,
+    now: rensa_trust::predicate::Timestamp,
+    out: &mut Vec<Violation>,
+) {
+    if !cfg.needs_registry() {
+        return;
+    }
+    for list in CONTAINER_LISTS {
+        let Some(containers) = t.spec.get(*list).and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for (i, c) in containers.iter().enumerate() {
+            let Some(image) = c.get("image").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let path = format!("{}.{list}[{i}].image", t.spec_path);
+            let who = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            let result = match verifier {
+                Some(v) => v.verify(image),
+                None => {
+                    Err("no image verifier is configured (the registry is not reachable from here)".into())
+                }
+            };
+            let verified = match result {
+                Ok(v) => v,
+                Err(e) => {
+                    out.push(Violation {
+                        rule: "image-verification-failed",
+                        path,
+                        message: format!("container {who:?}: cannot verify {image}: {e}"),
+                    });
+                    continue;
+                }
+            };
+            if !verified.trusted {
+                let policy = cfg
+                    .trust_policy
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" {}", p.path.display()));
+                out.push(Violation {
+                    rule: "image-not-trusted",
+                    path: path.clone(),
+                    message: format!(
+                        "container {who:?} runs {image} ({}), which the trust policy{policy} rejects: {}",
+                        verified.digest,
+                        verified.reasons.join("; ")
+                    ),
+                });
+            }
+            if let Some(max) = cfg.max_age {
+                match verified.created {
+                    None => out.push(Violation {
+                        rule: "image-too-old",
+                        path,
+                        message: format!(
+                            "container {who:?} runs {image} ({}), whose config has no build time (`created`): its age cannot be proven",
+                            verified.digest
+                        ),
+                    }),
+                    Some(created) if now.seconds() - created.seconds() > max.seconds() => {
+                        out.push(Violation {
+                            rule: "image-too-old",
+                            path,
+                            message: format!(
+                                "container {who:?} runs {image} ({}), built {} ({} ago); the policy allows {}",
+                                verified.digest,
+                                created,
+                                rensa_trust::policy::format_seconds(now.seconds() - created.seconds()),
+                                rensa_trust::policy::format_seconds(max.seconds())
+                            ),
+                        })
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +229,34 @@ mod tests {
         assert!(pinned(&format!("a/b:1@{DIGEST}")));
         assert!(!pinned("a/b@sha256:abc"));
         assert!(!pinned("a/b:1"));
+    }
+
+    #[test]
+    fn verification_without_a_verifier_fails_closed() {
+        let policy = DeployPolicy::parse("version: 1\nimages:\n  max_age: 30d\n", "p.yaml").unwrap();
+        let text = "kind: Pod\nmetadata: {name: web}\nspec:\n  containers: [{name: app, image: r.io/a:1}]\n";
+        let objects = parse_manifests(text, "d.yaml").unwrap();
+        let t = objects[0].pod_template().unwrap();
+        let mut out = Vec::new();
+        check_verified(
+            &t,
+            &policy.images,
+            None,
+            rensa_trust::predicate::Timestamp(0),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rule, "image-verification-failed");
+        assert_eq!(
+            out[0].message,
+            "container \"app\": cannot verify r.io/a:1: no image verifier is configured (the registry is not reachable from here)"
+        );
+        assert_eq!(
+            DeployPolicy::parse("version: 1\nimages:\n  max_age: 30days\n", "p.yaml")
+                .unwrap_err()
+                .to_string(),
+            "p.yaml:3: images.max_age: `30days` is not a duration (write e.g. 30s, 15m, 12h, 7d or 1d12h)"
+        );
     }
 
     #[test]

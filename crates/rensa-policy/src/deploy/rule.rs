@@ -102,11 +102,29 @@ rules! {
         "reference the image as REPOSITORY@sha256:DIGEST (the admission gate's mutation can pin tags to verified digests)",
         ["NIST SP 800-190 4.1.4", "CIS Kubernetes 5.5.1"]
     }
+    "image-not-trusted" Critical Images {
+        "images must satisfy the trust policy (signatures, attested stages, scan verdicts)",
+        "an image nobody with a trusted key has signed, or that has not passed the required pipeline stages, may have been built or altered outside the controlled pipeline",
+        "sign and attest the image as the trust policy requires (`rensa sign`, `rensa attest`), or deploy an image that is; `rensa verify IMAGE --policy TRUST.yaml` shows what is missing",
+        ["NIST SP 800-190 4.1.5", "NIST SP 800-190 4.2.3"]
+    }
     "image-registry-not-allowed" High Images {
         "images must come from an allowed registry or repository",
         "images from registries outside the organisation's control have not gone through its scanning, signing and access control",
         "push the image to an allowed registry (or add its repository to `images.allowed` in the deploy policy)",
         ["NIST SP 800-190 4.2.1", "CIS Kubernetes 5.5.1"]
+    }
+    "image-too-old" High Images {
+        "images must have been built within the policy's maximum age",
+        "an old image misses the fixes published since it was built; a build time is also needed to prove freshness",
+        "rebuild the image from an up-to-date base and redeploy it (or raise `images.max_age` in the deploy policy)",
+        ["NIST SP 800-190 4.1.1", "NIST SP 800-190 4.5.2"]
+    }
+    "image-verification-failed" Critical Images {
+        "the gate must be able to verify every image",
+        "when the registry cannot be reached or its answer cannot be read, nothing has proven that the image is trusted: the gate fails closed",
+        "make the image's registry reachable from the gate (credentials, CA, network), or fix the reference; the message says what failed",
+        ["NIST SP 800-190 4.2.3"]
     }
     "network-allows-any-source" High Network {
         "a NetworkPolicy ingress rule must not admit every source",
