@@ -150,6 +150,12 @@ impl AuthzRequest {
     /// Decodes the JSON body of an `AuthZReq` or `AuthZRes` call. Unknown fields are ignored; a body
     /// that is not a JSON object of the expected types, or bodies that are not base64, are errors.
     pub fn from_json(body: &[u8]) -> Result<AuthzRequest> {
+        // serde would also read a struct from a JSON array: only an object is a request.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(Error::DockerRequest {
+                message: "not a JSON authorization request: the body is not a JSON object".into(),
+            });
+        }
         let raw: RawRequest = serde_json::from_slice(body).map_err(|e| Error::DockerRequest {
             message: format!("not a JSON authorization request: {e}"),
         })?;
