@@ -357,13 +357,9 @@ pub fn authorize_request(policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDeci
     };
     let mut hits = Vec::new();
     let checked = match &endpoint {
-        Endpoint::ContainerCreate => {
-            body::container_create(&value, cfg, &policy.images, &mut hits)
-        }
+        Endpoint::ContainerCreate => body::container_create(&value, cfg, &policy.images, &mut hits),
         Endpoint::ContainerUpdate { .. } => body::container_update(&value, cfg, &mut hits),
-        Endpoint::ExecCreate { container } => {
-            body::exec_create(&value, container, &req.user, cfg, &mut hits)
-        }
+        Endpoint::ExecCreate { container } => body::exec_create(&value, container, &req.user, cfg, &mut hits),
         Endpoint::VolumeCreate => body::volume_create(&value, cfg, &mut hits),
         Endpoint::Service => body::service(&value, cfg, &policy.images, &mut hits),
         Endpoint::ImageCreate { image: Some(image) } => {
@@ -394,11 +390,7 @@ pub fn authorize_response(_policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDe
 
 /// The whole plugin protocol over one call: `body` posted to `call`, the answer's JSON bytes and, for
 /// AuthZReq/AuthZRes, the decision to audit. A body that cannot be decoded is denied (fail closed).
-pub fn answer(
-    policy: &DeployPolicy,
-    call: PluginCall,
-    body: &[u8],
-) -> (Vec<u8>, Option<AuthzDecision>) {
+pub fn answer(policy: &DeployPolicy, call: PluginCall, body: &[u8]) -> (Vec<u8>, Option<AuthzDecision>) {
     if call == PluginCall::Activate {
         return (ACTIVATE_RESPONSE.to_vec(), None);
     }

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use rensa_policy::deploy::DeployPolicy;
 use rensa_policy::docker::{
-    self, ACTIVATE_RESPONSE, AuthzDecision, AuthzRequest, PluginCall, authorize_request,
-    authorize_response,
+    self, ACTIVATE_RESPONSE, AuthzDecision, AuthzRequest, PluginCall, authorize_request, authorize_response,
 };
 use serde_json::{Value, json};
 
@@ -35,8 +34,7 @@ fn exchanges(folder: &str) -> Vec<Exchange> {
     names
         .into_iter()
         .map(|name| {
-            let v: Value =
-                serde_json::from_slice(&std::fs::read(dir.join(&name)).unwrap()).unwrap();
+            let v: Value = serde_json::from_slice(&std::fs::read(dir.join(&name)).unwrap()).unwrap();
             Exchange {
                 endpoint: v["endpoint"].as_str().unwrap().to_string(),
                 request: serde_json::to_vec(&v["request"]).unwrap(),
@@ -201,7 +199,13 @@ fn request_json(method: &str, uri: &str, body: Option<&[u8]>, user: &str) -> Vec
     serde_json::to_vec(&r).unwrap()
 }
 
-fn decide_as(policy: &DeployPolicy, method: &str, uri: &str, body: Option<Value>, user: &str) -> AuthzDecision {
+fn decide_as(
+    policy: &DeployPolicy,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    user: &str,
+) -> AuthzDecision {
     let body = body.map(|b| serde_json::to_vec(&b).unwrap());
     let req = AuthzRequest::from_json(&request_json(method, uri, body.as_deref(), user)).unwrap();
     authorize_request(policy, &req)
@@ -226,7 +230,12 @@ fn create(host: Value) -> Value {
 }
 
 fn run(host: Value) -> AuthzDecision {
-    decide(&DeployPolicy::default(), "POST", "/v1.41/containers/create", Some(create(host)))
+    decide(
+        &DeployPolicy::default(),
+        "POST",
+        "/v1.41/containers/create",
+        Some(create(host)),
+    )
 }
 
 fn rules(d: &AuthzDecision) -> Vec<&str> {
@@ -262,11 +271,31 @@ fn privileged() {
 #[test]
 fn host_namespaces() {
     for (field, rule, msg) in [
-        ("PidMode", "docker-host-pid", "the container would share the host's PID namespace (--pid=host); run without --pid=host"),
-        ("IpcMode", "docker-host-ipc", "the container would share the host's IPC namespace (--ipc=host); run without --ipc=host"),
-        ("NetworkMode", "docker-host-network", "the container would share the host's network namespace (--network=host); run without --network=host and publish the ports the workload needs (-p)"),
-        ("UTSMode", "docker-host-uts", "the container would share the host's UTS namespace (--uts=host); run without --uts=host"),
-        ("UsernsMode", "docker-host-userns", "the container would share the host's user namespace (--userns=host); run without --userns=host"),
+        (
+            "PidMode",
+            "docker-host-pid",
+            "the container would share the host's PID namespace (--pid=host); run without --pid=host",
+        ),
+        (
+            "IpcMode",
+            "docker-host-ipc",
+            "the container would share the host's IPC namespace (--ipc=host); run without --ipc=host",
+        ),
+        (
+            "NetworkMode",
+            "docker-host-network",
+            "the container would share the host's network namespace (--network=host); run without --network=host and publish the ports the workload needs (-p)",
+        ),
+        (
+            "UTSMode",
+            "docker-host-uts",
+            "the container would share the host's UTS namespace (--uts=host); run without --uts=host",
+        ),
+        (
+            "UsernsMode",
+            "docker-host-userns",
+            "the container would share the host's user namespace (--userns=host); run without --userns=host",
+        ),
     ] {
         let d = run(json!({ field: "host" }));
         assert_eq!(d.msg, format!("rensa: denied ({rule}): {msg}"));
@@ -300,12 +329,22 @@ fn capabilities() {
         ["docker-capability"]
     );
     let p = policy("version: 1\ndocker:\n  allowed_capabilities: [NET_ADMIN]\n");
-    let d = decide(&p, "POST", "/containers/create", Some(create(json!({"CapAdd": ["NET_ADMIN", "SYS_PTRACE"]}))));
+    let d = decide(
+        &p,
+        "POST",
+        "/containers/create",
+        Some(create(json!({"CapAdd": ["NET_ADMIN", "SYS_PTRACE"]}))),
+    );
     assert_eq!(
         d.findings[0].message,
         "the container adds capabilities beyond the allowed set (--cap-add SYS_PTRACE)"
     );
-    let d = decide(&p, "POST", "/containers/create", Some(create(json!({"CapAdd": ["net_admin"]}))));
+    let d = decide(
+        &p,
+        "POST",
+        "/containers/create",
+        Some(create(json!({"CapAdd": ["net_admin"]}))),
+    );
     assert!(d.allow);
 }
 
@@ -347,9 +386,21 @@ fn bind_mounts() {
         "rensa: denied (docker-sensitive-mount): the bind mount \"/proc:/p\" exposes the sensitive host path /proc | the bind mount \"/sys:/s\" exposes the sensitive host path /sys; mount a named volume or a dedicated directory instead, or allow the path in the policy (`docker.allowed_bind_paths`)"
     );
     // The policy adds sensitive paths and allows others.
-    let p = policy("version: 1\ndocker:\n  sensitive_paths: [/srv/secrets]\n  allowed_bind_paths: [/etc/ssl/certs]\n");
-    let d = |b: &str| decide(&p, "POST", "/containers/create", Some(create(json!({"Binds": [b]}))));
-    assert_eq!(d("/srv:/srv").findings[0].message, "the bind mount \"/srv:/srv\" exposes the sensitive host path /srv/secrets");
+    let p = policy(
+        "version: 1\ndocker:\n  sensitive_paths: [/srv/secrets]\n  allowed_bind_paths: [/etc/ssl/certs]\n",
+    );
+    let d = |b: &str| {
+        decide(
+            &p,
+            "POST",
+            "/containers/create",
+            Some(create(json!({"Binds": [b]}))),
+        )
+    };
+    assert_eq!(
+        d("/srv:/srv").findings[0].message,
+        "the bind mount \"/srv:/srv\" exposes the sensitive host path /srv/secrets"
+    );
     assert!(d("/etc/ssl/certs:/certs:ro").allow);
     assert!(!d("/etc/ssl:/ssl:ro").allow);
 }
@@ -357,8 +408,13 @@ fn bind_mounts() {
 #[test]
 fn mounts_and_volumes() {
     let d = run(json!({"Mounts": [{"Type": "bind", "Source": "/proc", "Target": "/p"}]}));
-    assert_eq!(d.findings[0].message, "the bind mount of \"/proc\" exposes the sensitive host path /proc");
-    let d = run(json!({"Mounts": [{"Type": "bind", "Source": "/srv/x", "Target": "/x", "BindOptions": {"Propagation": "rshared"}}]}));
+    assert_eq!(
+        d.findings[0].message,
+        "the bind mount of \"/proc\" exposes the sensitive host path /proc"
+    );
+    let d = run(
+        json!({"Mounts": [{"Type": "bind", "Source": "/srv/x", "Target": "/x", "BindOptions": {"Propagation": "rshared"}}]}),
+    );
     assert_eq!(rules(&d), ["docker-mount-propagation"]);
     let inline = json!({"Mounts": [{"Type": "volume", "Target": "/x", "VolumeOptions": {"DriverConfig": {"Name": "local", "Options": {"type": "none", "o": "bind", "device": "/etc"}}}}]});
     assert_eq!(
@@ -368,9 +424,14 @@ fn mounts_and_volumes() {
     assert!(run(json!({"Mounts": [{"Type": "tmpfs", "Target": "/tmp"}, {"Type": "volume", "Source": "data", "Target": "/d"}]})).allow);
 
     let vol = |b: Value| decide(&DeployPolicy::default(), "POST", "/v1.41/volumes/create", Some(b));
-    let d = vol(json!({"Name": "root", "Driver": "local", "DriverOpts": {"type": "none", "o": "bind", "device": "/root"}, "Labels": {}}));
+    let d = vol(
+        json!({"Name": "root", "Driver": "local", "DriverOpts": {"type": "none", "o": "bind", "device": "/root"}, "Labels": {}}),
+    );
     assert_eq!(d.action, "volume-create");
-    assert_eq!(d.msg, "rensa: denied (docker-sensitive-mount): the local volume with device=\"/root\" exposes the sensitive host path /root; mount a named volume or a dedicated directory instead, or allow the path in the policy (`docker.allowed_bind_paths`)");
+    assert_eq!(
+        d.msg,
+        "rensa: denied (docker-sensitive-mount): the local volume with device=\"/root\" exposes the sensitive host path /root; mount a named volume or a dedicated directory instead, or allow the path in the policy (`docker.allowed_bind_paths`)"
+    );
     assert!(!vol(json!({"Name": "disk", "DriverOpts": {"type": "ext4", "device": "/dev/sdb1"}})).allow);
     assert!(vol(json!({"Name": "data", "Driver": "local", "DriverOpts": {"type": "none", "o": "bind", "device": "/srv/data"}})).allow);
     assert!(vol(json!({"Name": "nfs", "Driver": "local", "DriverOpts": {"type": "nfs", "o": "addr=10.0.0.1", "device": ":/export"}})).allow);
@@ -380,17 +441,41 @@ fn mounts_and_volumes() {
 
 #[test]
 fn devices() {
-    let d = run(json!({"Devices": [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda", "CgroupPermissions": "rwm"}]}));
-    assert_eq!(d.msg, "rensa: denied (docker-device): the container would get the host device /dev/sda (--device); remove the --device/--device-cgroup-rule/--gpus option, or allow the device in the policy (`docker.allowed_devices`)");
-    assert_eq!(run(json!({"DeviceCgroupRules": ["c *:* rmw"]})).findings[0].message, "the container would get device cgroup rules c *:* rmw (--device-cgroup-rule)");
+    let d = run(
+        json!({"Devices": [{"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda", "CgroupPermissions": "rwm"}]}),
+    );
+    assert_eq!(
+        d.msg,
+        "rensa: denied (docker-device): the container would get the host device /dev/sda (--device); remove the --device/--device-cgroup-rule/--gpus option, or allow the device in the policy (`docker.allowed_devices`)"
+    );
+    assert_eq!(
+        run(json!({"DeviceCgroupRules": ["c *:* rmw"]})).findings[0].message,
+        "the container would get device cgroup rules c *:* rmw (--device-cgroup-rule)"
+    );
     let gpus = json!({"DeviceRequests": [{"Driver": "", "Count": -1, "Capabilities": [["gpu"]]}]});
     assert_eq!(run(gpus.clone()).rules, ["docker-device"]);
     let p = policy("version: 1\ndocker:\n  allowed_devices: [/dev/fuse, gpus]\n");
     assert!(decide(&p, "POST", "/containers/create", Some(create(json!({"Devices": [{"PathOnHost": "/dev/fuse", "PathInContainer": "/dev/fuse", "CgroupPermissions": "rwm"}]})))).allow);
     assert!(decide(&p, "POST", "/containers/create", Some(create(gpus))).allow);
-    let d = decide(&DeployPolicy::default(), "POST", "/v1.41/containers/web/update", Some(json!({"CpuShares": 512, "Devices": [{"PathOnHost": "/dev/mem"}]})));
-    assert_eq!((d.action.as_str(), rules(&d)), ("container-update", vec!["docker-device"]));
-    assert!(decide(&DeployPolicy::default(), "POST", "/v1.41/containers/web/update", Some(json!({"Memory": 1048576}))).allow);
+    let d = decide(
+        &DeployPolicy::default(),
+        "POST",
+        "/v1.41/containers/web/update",
+        Some(json!({"CpuShares": 512, "Devices": [{"PathOnHost": "/dev/mem"}]})),
+    );
+    assert_eq!(
+        (d.action.as_str(), rules(&d)),
+        ("container-update", vec!["docker-device"])
+    );
+    assert!(
+        decide(
+            &DeployPolicy::default(),
+            "POST",
+            "/v1.41/containers/web/update",
+            Some(json!({"Memory": 1048576}))
+        )
+        .allow
+    );
 }
 
 #[test]
@@ -415,7 +500,9 @@ fn security_options() {
     let d = run(json!({"MaskedPaths": [], "ReadonlyPaths": []}));
     assert_eq!(d.rules, ["docker-unmasked-paths"]);
     assert_eq!(d.findings.len(), 2);
-    assert!(d.findings[1].message.starts_with("the container's ReadonlyPaths leaves paths the runtime keeps read-only open: /proc/bus, "));
+    assert!(d.findings[1].message.starts_with(
+        "the container's ReadonlyPaths leaves paths the runtime keeps read-only open: /proc/bus, "
+    ));
     let mut all: Vec<&str> = docker::DEFAULT_MASKED_PATHS.to_vec();
     all.push("/proc/extra");
     assert!(run(json!({"MaskedPaths": all})).allow);
@@ -433,7 +520,15 @@ fn exec() {
         "rensa: denied (docker-exec): exec into container \"web\" is not allowed; rebuild and redeploy the container instead of changing it in place; a user who must exec has to be in `docker.exec_allowed_users` (TLS client-certificate users), or the policy's `docker.exec` mode must allow it"
     );
     // `docker exec` starts what was created: the start call itself passes.
-    assert!(decide(&default, "POST", "/v1.41/exec/f3b70e51fa07/start", Some(json!({"Detach": false, "Tty": false}))).allow);
+    assert!(
+        decide(
+            &default,
+            "POST",
+            "/v1.41/exec/f3b70e51fa07/start",
+            Some(json!({"Detach": false, "Tty": false}))
+        )
+        .allow
+    );
 
     let unprivileged = policy("version: 1\ndocker:\n  exec: unprivileged\n");
     assert!(decide(&unprivileged, "POST", uri, Some(body(false, ""))).allow);
@@ -458,7 +553,10 @@ fn exec() {
     let alice = policy("version: 1\ndocker:\n  exec_allowed_users: [alice]\n");
     assert!(decide_as(&alice, "POST", uri, Some(body(true, "root")), "alice").allow);
     let d = decide_as(&alice, "POST", uri, Some(body(false, "")), "mallory");
-    assert_eq!(d.findings[0].message, "exec into container \"web\" by \"mallory\" is not allowed");
+    assert_eq!(
+        d.findings[0].message,
+        "exec into container \"web\" by \"mallory\" is not allowed"
+    );
     assert_eq!(d.user, "mallory");
     assert!(!decide(&alice, "POST", uri, Some(body(false, ""))).allow);
 }
@@ -478,39 +576,110 @@ fn images() {
         "rensa: denied (docker-image-not-allowed, docker-image-not-pinned): the image busybox:latest (docker.io/library/busybox) is not in an allowed repository (registry.local:5000/**); use an image from an allowed registry (`images.allowed` in the deploy policy) | the image busybox:latest is referenced by tag, not by digest; reference the image as REPOSITORY@sha256:DIGEST"
     );
     assert!(with_image(&format!("registry.local:5000/shop/web@{digest}")).allow);
-    assert_eq!(with_image("registry.local:5000/shop/web:1").rules, ["docker-image-not-pinned"]);
+    assert_eq!(
+        with_image("registry.local:5000/shop/web:1").rules,
+        ["docker-image-not-pinned"]
+    );
     assert_eq!(with_image(digest).rules, ["docker-image-not-allowed"]);
     let mut no_image = create(json!({}));
     no_image.as_object_mut().unwrap().remove("Image");
-    assert_eq!(decide(&p, "POST", "/containers/create", Some(no_image)).findings[0].message, "the request names no image");
+    assert_eq!(
+        decide(&p, "POST", "/containers/create", Some(no_image)).findings[0].message,
+        "the request names no image"
+    );
 
     let pull = |uri: &str| decide(&p, "POST", uri, None);
     let d = pull("/v1.41/images/create?fromImage=busybox&tag=latest");
-    assert_eq!((d.action.as_str(), rules(&d)), ("image-create", vec!["docker-image-not-allowed", "docker-image-not-pinned"]));
-    assert!(pull(&format!("/v1.41/images/create?fromImage=registry.local%3A5000%2Fshop%2Fweb&tag={}", digest.replace(':', "%3A"))).allow);
+    assert_eq!(
+        (d.action.as_str(), rules(&d)),
+        (
+            "image-create",
+            vec!["docker-image-not-allowed", "docker-image-not-pinned"]
+        )
+    );
+    assert!(
+        pull(&format!(
+            "/v1.41/images/create?fromImage=registry.local%3A5000%2Fshop%2Fweb&tag={}",
+            digest.replace(':', "%3A")
+        ))
+        .allow
+    );
     assert!(pull("/v1.41/images/create?fromSrc=-&repo=rtest&tag=latest").allow);
     // The default policy does not restrict images.
-    assert!(decide(&DeployPolicy::default(), "POST", "/images/create?fromImage=busybox&tag=latest", None).allow);
+    assert!(
+        decide(
+            &DeployPolicy::default(),
+            "POST",
+            "/images/create?fromImage=busybox&tag=latest",
+            None
+        )
+        .allow
+    );
 }
 
 #[test]
 fn plugins() {
     let default = DeployPolicy::default();
-    let d = decide(&default, "POST", "/v1.41/plugins/pull?remote=vieux%2Fsshfs%3Alatest&name=vieux%2Fsshfs%3Alatest", Some(json!([{"Name": "network", "Value": ["host"]}])));
+    let d = decide(
+        &default,
+        "POST",
+        "/v1.41/plugins/pull?remote=vieux%2Fsshfs%3Alatest&name=vieux%2Fsshfs%3Alatest",
+        Some(json!([{"Name": "network", "Value": ["host"]}])),
+    );
     assert_eq!(d.action, "plugin");
     assert_eq!(
         d.msg,
         "rensa: denied (docker-plugin): plugin pull of vieux/sshfs:latest is not allowed (docker.allowed_plugins); install only plugins listed in `docker.allowed_plugins`"
     );
-    assert!(!decide(&default, "POST", "/v1.41/plugins/vieux/sshfs:latest/set", Some(json!(["DEBUG=1"]))).allow);
+    assert!(
+        !decide(
+            &default,
+            "POST",
+            "/v1.41/plugins/vieux/sshfs:latest/set",
+            Some(json!(["DEBUG=1"]))
+        )
+        .allow
+    );
     assert!(!decide(&default, "POST", "/v1.41/plugins/create?name=evil", None).allow);
     assert!(!decide(&default, "POST", "/v1.41/plugins/pull", None).allow);
     assert!(decide(&default, "GET", "/v1.41/plugins", None).allow);
-    assert!(decide(&default, "POST", "/v1.41/plugins/vieux/sshfs:latest/disable", None).allow);
+    assert!(
+        decide(
+            &default,
+            "POST",
+            "/v1.41/plugins/vieux/sshfs:latest/disable",
+            None
+        )
+        .allow
+    );
     let p = policy("version: 1\ndocker:\n  allowed_plugins: [\"docker.io/vieux/*\"]\n");
-    assert!(decide(&p, "POST", "/v1.41/plugins/pull?remote=vieux%2Fsshfs%3Alatest&name=vieux%2Fsshfs%3Alatest", None).allow);
-    assert!(decide(&p, "POST", "/v1.41/plugins/vieux/sshfs:latest/enable?timeout=0", None).allow);
-    assert!(!decide(&p, "POST", "/v1.41/plugins/vieux/sshfs:latest/upgrade?remote=evil%2Fsshfs", None).allow);
+    assert!(
+        decide(
+            &p,
+            "POST",
+            "/v1.41/plugins/pull?remote=vieux%2Fsshfs%3Alatest&name=vieux%2Fsshfs%3Alatest",
+            None
+        )
+        .allow
+    );
+    assert!(
+        decide(
+            &p,
+            "POST",
+            "/v1.41/plugins/vieux/sshfs:latest/enable?timeout=0",
+            None
+        )
+        .allow
+    );
+    assert!(
+        !decide(
+            &p,
+            "POST",
+            "/v1.41/plugins/vieux/sshfs:latest/upgrade?remote=evil%2Fsshfs",
+            None
+        )
+        .allow
+    );
 }
 
 #[test]
@@ -528,13 +697,42 @@ fn services() {
         },
         "Mode": {"Replicated": {"Replicas": 1}}
     });
-    let d = decide(&DeployPolicy::default(), "POST", "/v1.41/services/create", Some(svc));
+    let d = decide(
+        &DeployPolicy::default(),
+        "POST",
+        "/v1.41/services/create",
+        Some(svc),
+    );
     assert_eq!(d.action, "service");
-    assert_eq!(rules(&d), ["docker-capability", "docker-host-network", "docker-selinux-disabled", "docker-sensitive-mount"]);
+    assert_eq!(
+        rules(&d),
+        [
+            "docker-capability",
+            "docker-host-network",
+            "docker-selinux-disabled",
+            "docker-sensitive-mount"
+        ]
+    );
     let ok = json!({"Name": "web", "TaskTemplate": {"ContainerSpec": {"Image": "nginx:1.25", "Mounts": [{"Type": "volume", "Source": "data", "Target": "/d"}]}}});
-    assert!(decide(&DeployPolicy::default(), "POST", "/v1.41/services/abc/update?version=4", Some(ok)).allow);
+    assert!(
+        decide(
+            &DeployPolicy::default(),
+            "POST",
+            "/v1.41/services/abc/update?version=4",
+            Some(ok)
+        )
+        .allow
+    );
     let plugin = json!({"Name": "p", "TaskTemplate": {"Runtime": "plugin", "PluginSpec": {"Name": "evil", "Remote": "evil/plugin:1"}}});
-    assert_eq!(rules(&decide(&DeployPolicy::default(), "POST", "/services/create", Some(plugin))), ["docker-plugin"]);
+    assert_eq!(
+        rules(&decide(
+            &DeployPolicy::default(),
+            "POST",
+            "/services/create",
+            Some(plugin)
+        )),
+        ["docker-plugin"]
+    );
 }
 
 #[test]
@@ -565,9 +763,25 @@ fn other_calls_pass() {
 #[test]
 fn disabled_allows_everything() {
     let off = policy("version: 1\ndocker:\n  enabled: false\n");
-    assert!(decide(&off, "POST", "/v1.41/containers/create", Some(create(json!({"Privileged": true})))).allow);
+    assert!(
+        decide(
+            &off,
+            "POST",
+            "/v1.41/containers/create",
+            Some(create(json!({"Privileged": true})))
+        )
+        .allow
+    );
     assert!(decide(&off, "POST", "/v1.41/containers/create", None).allow);
-    assert!(decide(&off, "POST", "/v1.41/containers/web/exec", Some(json!({"Privileged": true}))).allow);
+    assert!(
+        decide(
+            &off,
+            "POST",
+            "/v1.41/containers/web/exec",
+            Some(json!({"Privileged": true}))
+        )
+        .allow
+    );
 }
 
 #[test]
@@ -579,12 +793,27 @@ fn go_json_quirks_do_not_bypass() {
         json!({"Image": "busybox", "HostConfig": {"Privileged": false}, "hostConfig": {"PRIVILEGED": true}}),
         json!({"image": "busybox", "HostConfig": {"binds": ["/:/host"], "Privileged": true}}),
     ] {
-        let d = decide(&DeployPolicy::default(), "POST", "/containers/create", Some(body.clone()));
+        let d = decide(
+            &DeployPolicy::default(),
+            "POST",
+            "/containers/create",
+            Some(body.clone()),
+        );
         assert!(d.rules.contains(&"docker-privileged".to_string()), "{body}");
     }
-    let d = decide(&DeployPolicy::default(), "POST", "/containers/create", Some(json!({"HostConfig": {"Bindſ": ["/:/host"]}})));
+    let d = decide(
+        &DeployPolicy::default(),
+        "POST",
+        "/containers/create",
+        Some(json!({"HostConfig": {"Bindſ": ["/:/host"]}})),
+    );
     assert_eq!(d.rules, ["docker-sensitive-mount"]);
-    let d = decide(&DeployPolicy::default(), "POST", "/containers/web/exec", Some(json!({"privileged": true})));
+    let d = decide(
+        &DeployPolicy::default(),
+        "POST",
+        "/containers/web/exec",
+        Some(json!({"privileged": true})),
+    );
     assert_eq!(d.rules, ["docker-exec"]);
 }
 
@@ -602,49 +831,106 @@ fn fails_closed_on_bad_requests() {
         decide(&default, "POST", create_uri, None).msg,
         "rensa: denied (docker-bad-request): POST /v1.41/containers/create has no request body (dockerd omits bodies over 1 MiB and non-JSON ones); send a JSON request body under 1 MiB"
     );
-    let req = |body: &[u8]| AuthzRequest::from_json(&request_json("POST", create_uri, Some(body), "")).unwrap();
-    assert!(bad(&authorize_request(&default, &req(b"{\"Image\": "))).starts_with("the body of POST /v1.41/containers/create is not JSON: "));
+    let req =
+        |body: &[u8]| AuthzRequest::from_json(&request_json("POST", create_uri, Some(body), "")).unwrap();
+    assert!(
+        bad(&authorize_request(&default, &req(b"{\"Image\": ")))
+            .starts_with("the body of POST /v1.41/containers/create is not JSON: ")
+    );
     assert_eq!(
         bad(&authorize_request(&default, &req(b"[1,2]"))),
         "the body of POST /v1.41/containers/create cannot be checked: the body is an array, not a JSON object"
     );
     assert_eq!(
-        bad(&decide(&default, "POST", create_uri, Some(json!({"HostConfig": {"Privileged": "true"}})))),
+        bad(&decide(
+            &default,
+            "POST",
+            create_uri,
+            Some(json!({"HostConfig": {"Privileged": "true"}}))
+        )),
         "the body of POST /v1.41/containers/create cannot be checked: Privileged is a string, not a boolean"
     );
     assert_eq!(
-        bad(&decide(&default, "POST", create_uri, Some(json!({"HostConfig": {"Binds": "/:/host"}})))),
+        bad(&decide(
+            &default,
+            "POST",
+            create_uri,
+            Some(json!({"HostConfig": {"Binds": "/:/host"}}))
+        )),
         "the body of POST /v1.41/containers/create cannot be checked: Binds is a string, not an array"
     );
     assert_eq!(
-        bad(&decide(&default, "POST", create_uri, Some(json!({"HostConfig": {"Binds": [7]}})))),
+        bad(&decide(
+            &default,
+            "POST",
+            create_uri,
+            Some(json!({"HostConfig": {"Binds": [7]}}))
+        )),
         "the body of POST /v1.41/containers/create cannot be checked: an item of Binds is a number, not a string"
     );
     assert_eq!(
-        bad(&decide(&default, "POST", create_uri, Some(json!({"HostConfig": []})))),
+        bad(&decide(
+            &default,
+            "POST",
+            create_uri,
+            Some(json!({"HostConfig": []}))
+        )),
         "the body of POST /v1.41/containers/create cannot be checked: HostConfig is an array, not an object"
     );
-    assert!(bad(&decide(&default, "POST", "/v1.41/containers/web/exec", None)).contains("has no request body"));
-    assert!(bad(&decide(&default, "POST", "/v1.41/volumes/create", Some(json!("x")))).contains("cannot be checked"));
+    assert!(
+        bad(&decide(&default, "POST", "/v1.41/containers/web/exec", None)).contains("has no request body")
+    );
+    assert!(
+        bad(&decide(
+            &default,
+            "POST",
+            "/v1.41/volumes/create",
+            Some(json!("x"))
+        ))
+        .contains("cannot be checked")
+    );
     assert_eq!(
-        bad(&decide(&default, "POST", "/v1.41/containers/%zz/exec", Some(json!({})))),
+        bad(&decide(
+            &default,
+            "POST",
+            "/v1.41/containers/%zz/exec",
+            Some(json!({}))
+        )),
         "the request path \"/v1.41/containers/%zz/exec\" is not validly percent-encoded"
     );
     assert_eq!(
         bad(&decide(&default, "POST", "containers/create", Some(json!({})))),
         "the request URI \"containers/create\" is not an absolute path"
     );
-    assert_eq!(bad(&decide(&default, "", "", None)), "the request URI \"\" is not an absolute path");
+    assert_eq!(
+        bad(&decide(&default, "", "", None)),
+        "the request URI \"\" is not an absolute path"
+    );
 }
 
 #[test]
 fn undecodable_plugin_calls_are_denied() {
     for (body, reason) in [
-        (&b"not json"[..], "docker authorization request: not a JSON authorization request: the body is not a JSON object"),
-        (b"[]", "docker authorization request: not a JSON authorization request: the body is not a JSON object"),
-        (b" {\"User\": ", "docker authorization request: not a JSON authorization request: EOF while parsing a value at line 1 column 10"),
-        (br#"{"RequestMethod":"POST","RequestUri":"/containers/create","RequestBody":"%%%"}"#, "docker authorization request: RequestBody is not base64: Invalid symbol 37, offset 0."),
-        (br#"{"RequestMethod":7}"#, "docker authorization request: not a JSON authorization request: invalid type: integer `7`, expected a string at line 1 column 18"),
+        (
+            &b"not json"[..],
+            "docker authorization request: not a JSON authorization request: the body is not a JSON object",
+        ),
+        (
+            b"[]",
+            "docker authorization request: not a JSON authorization request: the body is not a JSON object",
+        ),
+        (
+            b" {\"User\": ",
+            "docker authorization request: not a JSON authorization request: EOF while parsing a value at line 1 column 10",
+        ),
+        (
+            br#"{"RequestMethod":"POST","RequestUri":"/containers/create","RequestBody":"%%%"}"#,
+            "docker authorization request: RequestBody is not base64: Invalid symbol 37, offset 0.",
+        ),
+        (
+            br#"{"RequestMethod":7}"#,
+            "docker authorization request: not a JSON authorization request: invalid type: integer `7`, expected a string at line 1 column 18",
+        ),
     ] {
         let err = AuthzRequest::from_json(body).unwrap_err().to_string();
         assert_eq!(err, reason);
@@ -653,7 +939,9 @@ fn undecodable_plugin_calls_are_denied() {
         assert_eq!(decision.rules, ["docker-bad-request"]);
         assert_eq!(
             decision.msg,
-            format!("rensa: denied (docker-bad-request): the authorization request cannot be read: {reason}; send a JSON request body under 1 MiB")
+            format!(
+                "rensa: denied (docker-bad-request): the authorization request cannot be read: {reason}; send a JSON request body under 1 MiB"
+            )
         );
         let wire: Value = serde_json::from_slice(&answer).unwrap();
         assert_eq!(wire["Allow"], json!(false));
@@ -661,17 +949,43 @@ fn undecodable_plugin_calls_are_denied() {
         let (_, d) = docker::answer(&DeployPolicy::default(), PluginCall::Response, body);
         assert!(!d.unwrap().allow);
     }
-    assert_eq!(docker::answer(&DeployPolicy::default(), PluginCall::Activate, b"").0, ACTIVATE_RESPONSE);
-    assert_eq!(PluginCall::from_path("/AuthZPlugin.AuthZReq"), Some(PluginCall::Request));
-    assert_eq!(PluginCall::from_path("/AuthZPlugin.AuthZRes"), Some(PluginCall::Response));
-    assert_eq!(PluginCall::from_path("/Plugin.Activate"), Some(PluginCall::Activate));
+    assert_eq!(
+        docker::answer(&DeployPolicy::default(), PluginCall::Activate, b"").0,
+        ACTIVATE_RESPONSE
+    );
+    assert_eq!(
+        PluginCall::from_path("/AuthZPlugin.AuthZReq"),
+        Some(PluginCall::Request)
+    );
+    assert_eq!(
+        PluginCall::from_path("/AuthZPlugin.AuthZRes"),
+        Some(PluginCall::Response)
+    );
+    assert_eq!(
+        PluginCall::from_path("/Plugin.Activate"),
+        Some(PluginCall::Activate)
+    );
     assert_eq!(PluginCall::from_path("/VolumeDriver.Create"), None);
     // Hostile sizes and nesting do not panic.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let d = decide(&DeployPolicy::default(), "POST", "/containers/create", Some(json!({"HostConfig": {"Binds": [format!("/{}:/x", "a/".repeat(50_000))]}})));
+    let d = decide(
+        &DeployPolicy::default(),
+        "POST",
+        "/containers/create",
+        Some(json!({"HostConfig": {"Binds": [format!("/{}:/x", "a/".repeat(50_000))]}})),
+    );
     assert!(d.allow);
-    let req = AuthzRequest::from_json(&request_json("POST", "/containers/create", Some(deep.as_bytes()), "")).unwrap();
-    assert_eq!(authorize_request(&DeployPolicy::default(), &req).rules, ["docker-bad-request"]);
+    let req = AuthzRequest::from_json(&request_json(
+        "POST",
+        "/containers/create",
+        Some(deep.as_bytes()),
+        "",
+    ))
+    .unwrap();
+    assert_eq!(
+        authorize_request(&DeployPolicy::default(), &req).rules,
+        ["docker-bad-request"]
+    );
 }
 
 #[test]

@@ -653,11 +653,17 @@ mod tests {
         let off = DeployPolicy::parse("version: 1\ndocker: {enabled: false}\n", "p.yaml").unwrap();
         assert!(!off.docker.enabled);
         assert_eq!(
-            error("version: 1\ndocker:\n  exec: sometimes\n").split(':').take(2).collect::<Vec<_>>(),
+            error("version: 1\ndocker:\n  exec: sometimes\n")
+                .split(':')
+                .take(2)
+                .collect::<Vec<_>>(),
             ["p.yaml", "3"]
         );
         assert_eq!(
-            error("version: 1\ndocker:\n  enabled: true\n  sensitive_path: [/x]\n").split(':').take(2).collect::<Vec<_>>(),
+            error("version: 1\ndocker:\n  enabled: true\n  sensitive_path: [/x]\n")
+                .split(':')
+                .take(2)
+                .collect::<Vec<_>>(),
             ["p.yaml", "4"]
         );
         assert_eq!(

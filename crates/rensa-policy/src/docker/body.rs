@@ -103,9 +103,7 @@ fn type_error(name: &str, want: &str, got: &Value) -> String {
 fn any_true(v: &Value, name: &str) -> Result<bool, String> {
     let mut any = false;
     for f in fields(v, name) {
-        any |= f
-            .as_bool()
-            .ok_or_else(|| type_error(name, "a boolean", f))?;
+        any |= f.as_bool().ok_or_else(|| type_error(name, "a boolean", f))?;
     }
     Ok(any)
 }
@@ -207,10 +205,7 @@ fn host_config(hc: &Value, cfg: &Docker, out: &mut Out) -> Res {
         ("UTSMode", "docker-host-uts", "--uts=host", "UTS"),
         ("UsernsMode", "docker-host-userns", "--userns=host", "user"),
     ] {
-        if strings(hc, field)?
-            .iter()
-            .any(|m| m.eq_ignore_ascii_case("host"))
-        {
+        if strings(hc, field)?.iter().any(|m| m.eq_ignore_ascii_case("host")) {
             hit(
                 out,
                 rule,
@@ -227,11 +222,7 @@ fn host_config(hc: &Value, cfg: &Docker, out: &mut Out) -> Res {
             continue; // an anonymous or named volume
         }
         host_path(parts[0], &format!("the bind mount {bind:?}"), cfg, out);
-        if parts.len() >= 3
-            && parts[2]
-                .split(',')
-                .any(|o| o == "shared" || o == "rshared")
-        {
+        if parts.len() >= 3 && parts[2].split(',').any(|o| o == "shared" || o == "rshared") {
             hit(
                 out,
                 "docker-mount-propagation",
@@ -284,9 +275,7 @@ fn host_config(hc: &Value, cfg: &Docker, out: &mut Out) -> Res {
         ("ReadonlyPaths", DEFAULT_READONLY_PATHS, "read-only"),
     ] {
         for f in fields(hc, field) {
-            let list = f
-                .as_array()
-                .ok_or_else(|| type_error(field, "an array", f))?;
+            let list = f.as_array().ok_or_else(|| type_error(field, "an array", f))?;
             let missing: Vec<&str> = defaults
                 .iter()
                 .filter(|d| !list.iter().any(|x| x.as_str() == Some(d)))
@@ -312,8 +301,7 @@ fn capabilities(caps: &[&str], cfg: &Docker, flag: &str, out: &mut Out) {
         .iter()
         .map(|c| normalize_capability(c))
         .filter(|c| {
-            !DOCKER_DEFAULT_CAPABILITIES.contains(&c.as_str())
-                && !cfg.allowed_capabilities.contains(c)
+            !DOCKER_DEFAULT_CAPABILITIES.contains(&c.as_str()) && !cfg.allowed_capabilities.contains(c)
         })
         .collect();
     bad.sort();
@@ -357,7 +345,11 @@ fn host_path(path: &str, what: &str, cfg: &Docker, out: &mut Out) {
 /// `Mounts` (`--mount`): binds by source path, volumes of the local driver by their `device` option.
 fn mounts(spec: &Value, cfg: &Docker, out: &mut Out) -> Res {
     for m in object_items(spec, "Mounts")? {
-        let kind = strings(m, "Type")?.first().copied().unwrap_or("").to_ascii_lowercase();
+        let kind = strings(m, "Type")?
+            .first()
+            .copied()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let sources = strings(m, "Source")?;
         match kind.as_str() {
             "volume" => {
@@ -425,7 +417,11 @@ fn devices(hc: &Value, cfg: &Docker, out: &mut Out) -> Res {
         hit(
             out,
             "docker-device",
-            format!("the container would get the host device{} {} (--device)", if bad.len() == 1 { "" } else { "s" }, bad.join(", ")),
+            format!(
+                "the container would get the host device{} {} (--device)",
+                if bad.len() == 1 { "" } else { "s" },
+                bad.join(", ")
+            ),
         );
     }
     let rules = string_list(hc, "DeviceCgroupRules")?;
@@ -433,7 +429,10 @@ fn devices(hc: &Value, cfg: &Docker, out: &mut Out) -> Res {
         hit(
             out,
             "docker-device",
-            format!("the container would get device cgroup rules {} (--device-cgroup-rule)", rules.join(", ")),
+            format!(
+                "the container would get device cgroup rules {} (--device-cgroup-rule)",
+                rules.join(", ")
+            ),
         );
     }
     if !arrays(hc, "DeviceRequests")?.is_empty() && !cfg.allowed_devices.iter().any(|d| d == "gpus") {
@@ -459,13 +458,7 @@ fn root_like(user: &str) -> bool {
 }
 
 /// `POST /containers/{id}/exec`; `api_user` is the authenticated API user (empty without TLS client auth).
-pub(crate) fn exec_create(
-    body: &Value,
-    container: &str,
-    api_user: &str,
-    cfg: &Docker,
-    out: &mut Out,
-) -> Res {
+pub(crate) fn exec_create(body: &Value, container: &str, api_user: &str, cfg: &Docker, out: &mut Out) -> Res {
     require_object(body)?;
     let privileged = any_true(body, "Privileged")?;
     let users = strings(body, "User")?;
@@ -536,7 +529,10 @@ pub(crate) fn service(body: &Value, cfg: &Docker, images: &Images, out: &mut Out
                     }
                 }
                 for sc in objects(p, "Seccomp")? {
-                    if strings(sc, "Mode")?.iter().any(|m| m.eq_ignore_ascii_case("unconfined")) {
+                    if strings(sc, "Mode")?
+                        .iter()
+                        .any(|m| m.eq_ignore_ascii_case("unconfined"))
+                    {
                         hit(
                             out,
                             "docker-seccomp-unconfined",
@@ -545,7 +541,10 @@ pub(crate) fn service(body: &Value, cfg: &Docker, images: &Images, out: &mut Out
                     }
                 }
                 for aa in objects(p, "AppArmor")? {
-                    if strings(aa, "Mode")?.iter().any(|m| m.eq_ignore_ascii_case("disabled")) {
+                    if strings(aa, "Mode")?
+                        .iter()
+                        .any(|m| m.eq_ignore_ascii_case("disabled"))
+                    {
                         hit(
                             out,
                             "docker-apparmor-unconfined",
@@ -562,7 +561,10 @@ pub(crate) fn service(body: &Value, cfg: &Docker, images: &Images, out: &mut Out
         }
     }
     for n in networks {
-        if strings(n, "Target")?.iter().any(|t| t.eq_ignore_ascii_case("host")) {
+        if strings(n, "Target")?
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("host"))
+        {
             hit(
                 out,
                 "docker-host-network",
@@ -590,12 +592,19 @@ pub(crate) fn image(image: &str, cfg: &Images, out: &mut Out) {
                 .join(", ")
         };
         if image.is_empty() {
-            hit(out, "docker-image-not-allowed", "the request names no image".into());
+            hit(
+                out,
+                "docker-image-not-allowed",
+                "the request names no image".into(),
+            );
         } else if image_id(image) {
             hit(
                 out,
                 "docker-image-not-allowed",
-                format!("the image ID {image} names no repository, so images.allowed ({}) cannot match it", allowed()),
+                format!(
+                    "the image ID {image} names no repository, so images.allowed ({}) cannot match it",
+                    allowed()
+                ),
             );
         } else {
             match ImageName::parse(image) {
@@ -637,8 +646,8 @@ pub(crate) fn plugins(operation: &str, names: &[String], cfg: &Docker, out: &mut
         return;
     }
     for name in names {
-        let allowed = ImageName::parse(name)
-            .is_some_and(|n| cfg.allowed_plugins.iter().any(|p| p.matches(&n.full())));
+        let allowed =
+            ImageName::parse(name).is_some_and(|n| cfg.allowed_plugins.iter().any(|p| p.matches(&n.full())));
         if !allowed {
             hit(
                 out,

@@ -128,11 +128,7 @@ impl Endpoint {
             ["plugins", .., last @ ("upgrade" | "set" | "enable")] if segments.len() >= 3 => {
                 let q = Query::parse(query)?;
                 let mut names = vec![middle(&segments)];
-                names.extend(
-                    q.first("remote")
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string),
-                );
+                names.extend(q.first("remote").filter(|s| !s.is_empty()).map(str::to_string));
                 Endpoint::Plugin {
                     operation: match *last {
                         "upgrade" => "upgrade",
@@ -202,10 +198,7 @@ impl Query {
     }
 
     fn first(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 }
 
@@ -220,26 +213,43 @@ mod tests {
     #[test]
     fn versions_queries_and_encoding() {
         assert_eq!(ep("POST", "/v1.41/containers/create"), Endpoint::ContainerCreate);
-        assert_eq!(ep("POST", "/containers/create?name=az1"), Endpoint::ContainerCreate);
+        assert_eq!(
+            ep("POST", "/containers/create?name=az1"),
+            Endpoint::ContainerCreate
+        );
         assert_eq!(ep("post", "/v1.24/containers/create"), Endpoint::ContainerCreate);
-        assert_eq!(ep("POST", "//v1.41//containers/./create/"), Endpoint::ContainerCreate);
-        assert_eq!(ep("POST", "/v1.41/x/../containers/%63reate"), Endpoint::ContainerCreate);
+        assert_eq!(
+            ep("POST", "//v1.41//containers/./create/"),
+            Endpoint::ContainerCreate
+        );
+        assert_eq!(
+            ep("POST", "/v1.41/x/../containers/%63reate"),
+            Endpoint::ContainerCreate
+        );
         assert_eq!(ep("GET", "/v1.41/containers/create"), Endpoint::Other);
         assert_eq!(
             ep("POST", "/v1.41/containers/az1/exec"),
-            Endpoint::ExecCreate { container: "az1".into() }
+            Endpoint::ExecCreate {
+                container: "az1".into()
+            }
         );
         assert_eq!(
             ep("POST", "/v1.41/containers/c6023ac9bef5/exec?x=1"),
-            Endpoint::ExecCreate { container: "c6023ac9bef5".into() }
+            Endpoint::ExecCreate {
+                container: "c6023ac9bef5".into()
+            }
         );
         assert_eq!(
             ep("POST", "/v1.41/containers/a%2Fb/exec"),
-            Endpoint::ExecCreate { container: "a/b".into() }
+            Endpoint::ExecCreate {
+                container: "a/b".into()
+            }
         );
         assert_eq!(
             ep("POST", "/containers/web/update"),
-            Endpoint::ContainerUpdate { container: "web".into() }
+            Endpoint::ContainerUpdate {
+                container: "web".into()
+            }
         );
         assert_eq!(ep("POST", "/v1.41/exec/f3b7/start"), Endpoint::Other);
         assert_eq!(ep("HEAD", "/_ping"), Endpoint::Other);
@@ -253,15 +263,24 @@ mod tests {
     fn image_pulls() {
         assert_eq!(
             ep("POST", "/v1.41/images/create?fromImage=busybox&tag=latest"),
-            Endpoint::ImageCreate { image: Some("busybox:latest".into()) }
+            Endpoint::ImageCreate {
+                image: Some("busybox:latest".into())
+            }
         );
         assert_eq!(
-            ep("POST", "/images/create?tag=sha256%3Aabc&fromImage=quay.io%2Fx%2Fy"),
-            Endpoint::ImageCreate { image: Some("quay.io/x/y@sha256:abc".into()) }
+            ep(
+                "POST",
+                "/images/create?tag=sha256%3Aabc&fromImage=quay.io%2Fx%2Fy"
+            ),
+            Endpoint::ImageCreate {
+                image: Some("quay.io/x/y@sha256:abc".into())
+            }
         );
         assert_eq!(
             ep("POST", "/images/create?fromImage=alpine"),
-            Endpoint::ImageCreate { image: Some("alpine".into()) }
+            Endpoint::ImageCreate {
+                image: Some("alpine".into())
+            }
         );
         assert_eq!(
             ep("POST", "/images/create?fromSrc=-&repo=rtest&tag=latest"),
@@ -273,25 +292,43 @@ mod tests {
     #[test]
     fn plugins() {
         assert_eq!(
-            ep("POST", "/v1.41/plugins/pull?remote=vieux%2Fsshfs%3Alatest&name=sshfs"),
-            Endpoint::Plugin { operation: "pull", names: vec!["vieux/sshfs:latest".into(), "sshfs".into()] }
+            ep(
+                "POST",
+                "/v1.41/plugins/pull?remote=vieux%2Fsshfs%3Alatest&name=sshfs"
+            ),
+            Endpoint::Plugin {
+                operation: "pull",
+                names: vec!["vieux/sshfs:latest".into(), "sshfs".into()]
+            }
         );
         assert_eq!(
             ep("POST", "/v1.41/plugins/vieux/sshfs:latest/set"),
-            Endpoint::Plugin { operation: "set", names: vec!["vieux/sshfs:latest".into()] }
+            Endpoint::Plugin {
+                operation: "set",
+                names: vec!["vieux/sshfs:latest".into()]
+            }
         );
         assert_eq!(
             ep("POST", "/plugins/sshfs/upgrade?remote=evil%2Fsshfs"),
-            Endpoint::Plugin { operation: "upgrade", names: vec!["sshfs".into(), "evil/sshfs".into()] }
+            Endpoint::Plugin {
+                operation: "upgrade",
+                names: vec!["sshfs".into(), "evil/sshfs".into()]
+            }
         );
         assert_eq!(
             ep("POST", "/plugins/sshfs/enable?timeout=0"),
-            Endpoint::Plugin { operation: "enable", names: vec!["sshfs".into()] }
+            Endpoint::Plugin {
+                operation: "enable",
+                names: vec!["sshfs".into()]
+            }
         );
         assert_eq!(ep("POST", "/plugins/sshfs/disable"), Endpoint::Other);
         assert_eq!(ep("DELETE", "/plugins/sshfs"), Endpoint::Other);
         assert_eq!(ep("POST", "/v1.41/volumes/create"), Endpoint::VolumeCreate);
         assert_eq!(ep("POST", "/v1.41/services/create"), Endpoint::Service);
-        assert_eq!(ep("POST", "/v1.41/services/abc/update?version=3"), Endpoint::Service);
+        assert_eq!(
+            ep("POST", "/v1.41/services/abc/update?version=3"),
+            Endpoint::Service
+        );
     }
 }

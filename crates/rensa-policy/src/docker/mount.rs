@@ -59,11 +59,7 @@ pub fn normalize(path: &str) -> Option<String> {
 
 /// Whether `path` is `base` or below it (both normalised).
 pub fn at_or_below(path: &str, base: &str) -> bool {
-    base == "/"
-        || path == base
-        || path
-            .strip_prefix(base)
-            .is_some_and(|rest| rest.starts_with('/'))
+    base == "/" || path == base || path.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The sensitive paths (built-in and `extra`, normalised) a bind of host path `path` exposes: those it
