@@ -189,6 +189,27 @@ fn serve(mut stream: UnixStream, policy: &RwLock<DeployPolicy>, audit: &Mutex<Ve
     }
 }
 
+/// One raw API call to dockerd (POST, JSON body): the status code and the response.
+fn api(socket: &Path, path: &str, body: &[u8]) -> (u16, String) {
+    let mut s = UnixStream::connect(socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    // dockerd may answer (and close) before it has read a large body: the write may then fail.
+    let _ = s.write_all(head.as_bytes()).and_then(|_| s.write_all(body));
+    let mut response = Vec::new();
+    let _ = s.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
 fn text(out: &std::process::Output) -> String {
     format!(
         "status {}\nstdout: {}\nstderr: {}",
@@ -267,6 +288,101 @@ fn dockerd_consults_rensa() {
         "rensa: denied (docker-sensitive-mount): the bind mount of \"/var/run\" exposes the sensitive host paths",
     );
 
+    // What the 20.10 client sends for the other options reaches the same rules.
+    for (args, message) in [
+        (
+            vec!["--cap-add", "SYS_ADMIN"],
+            "rensa: denied (docker-capability): the container adds capabilities beyond the allowed set (--cap-add SYS_ADMIN)",
+        ),
+        (vec!["--network", "host"], "rensa: denied (docker-host-network): "),
+        (
+            vec!["--ipc", "host", "--uts", "host"],
+            "rensa: denied (docker-host-ipc, docker-host-uts): ",
+        ),
+        (
+            vec!["--security-opt", "seccomp=unconfined"],
+            "rensa: denied (docker-seccomp-unconfined): ",
+        ),
+        (
+            vec!["--security-opt", "apparmor=unconfined"],
+            "rensa: denied (docker-apparmor-unconfined): ",
+        ),
+        (
+            vec!["--security-opt", "systempaths=unconfined"],
+            "rensa: denied (docker-unmasked-paths): the container's MaskedPaths leaves paths the runtime keeps masked open: /proc/acpi, ",
+        ),
+        (
+            vec!["--device", "/dev/null:/dev/xnull"],
+            "rensa: denied (docker-device): the container would get the host device /dev/null (--device)",
+        ),
+        (
+            vec!["--gpus", "all"],
+            "rensa: denied (docker-device): the container requests host devices (--gpus)",
+        ),
+        (
+            vec!["-v", "/var/run/docker.sock:/var/run/docker.sock"],
+            "rensa: denied (docker-sensitive-mount): the bind mount \"/var/run/docker.sock:/var/run/docker.sock\" exposes the sensitive host path /var/run/docker.sock;",
+        ),
+        (
+            vec![
+                "--mount",
+                "type=volume,dst=/x,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/etc",
+            ],
+            "rensa: denied (docker-sensitive-mount): the local volume with device=\"/etc\" exposes the sensitive host path /etc;",
+        ),
+    ] {
+        let mut all = vec!["run", "--rm"];
+        all.extend(args);
+        all.extend([image, "true"]);
+        denied(&all, message);
+    }
+    denied(
+        &[
+            "volume",
+            "create",
+            "--opt",
+            "type=none",
+            "--opt",
+            "o=bind",
+            "--opt",
+            "device=/etc",
+            "etc",
+        ],
+        "rensa: denied (docker-sensitive-mount): the local volume with device=\"/etc\" exposes the sensitive host path /etc;",
+    );
+    let out = daemon.docker(&["volume", "create", "plain"]);
+    assert!(out.status.success(), "{}\n{}", text(&out), log());
+    let out = daemon.docker(&[
+        "run",
+        "--rm",
+        "-v",
+        "plain:/data",
+        "--cap-add",
+        "CHOWN",
+        image,
+        "true",
+    ]);
+    assert!(out.status.success(), "{}\n{}", text(&out), log());
+
+    // Raw API calls: Go's case-insensitive JSON does not get past the plugin, and a body dockerd does
+    // not forward (over 1 MiB) is denied.
+    let (status, body) = api(
+        daemon.socket(),
+        "/v1.41/containers/create",
+        format!(r#"{{"image":"{image}","hostconfig":{{"privileged":true}}}}"#).as_bytes(),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("rensa: denied (docker-privileged)"), "{body}");
+    let huge = format!(r#"{{"Image":"{image}","Env":["PAD={}"]}}"#, "x".repeat(1_100_000));
+    let (status, body) = api(daemon.socket(), "/v1.41/containers/create", huge.as_bytes());
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains(
+            "rensa: denied (docker-bad-request): POST /v1.41/containers/create has no request body"
+        ),
+        "{body}"
+    );
+
     // exec into a running container.
     let container = format!("{name}-web");
     let out = daemon.docker(&["run", "-d", "--name", &container, image, "sleep", "120"]);
@@ -293,6 +409,23 @@ fn dockerd_consults_rensa() {
     let out = daemon.docker(&["rm", "-f", &container]);
     assert!(out.status.success(), "{}\n{}", text(&out), log());
 
+    // An image allowlist: pulls and runs of other images are refused before the engine reaches a registry.
+    plugin.set_policy(
+        DeployPolicy::parse(
+            "version: 1\nimages:\n  allowed: [\"registry.local:5000/**\"]\n",
+            "policy.yaml",
+        )
+        .unwrap(),
+    );
+    denied(
+        &["pull", "busybox:1.36"],
+        "rensa: denied (docker-image-not-allowed): the image busybox:1.36 (docker.io/library/busybox) is not in an allowed repository (registry.local:5000/**)",
+    );
+    denied(
+        &["run", "--rm", image, "true"],
+        "rensa: denied (docker-image-not-allowed): the image rensa-e2e:latest (docker.io/library/rensa-e2e) is not in an allowed repository",
+    );
+
     // Every call was decided and recorded: the denials name their rules and the engine call.
     let audit = plugin.audit();
     assert_eq!(audit.iter().filter(|a| a.path == "/Plugin.Activate").count(), 1);
@@ -303,17 +436,39 @@ fn dockerd_consults_rensa() {
         .map(|d| (d.action.clone(), d.rules.clone()))
         .collect();
     let expect = |a: &str, r: &str| (a.to_string(), vec![r.to_string()]);
-    assert_eq!(
-        denials,
-        [
-            expect("container-create", "docker-privileged"),
-            expect("container-create", "docker-sensitive-mount"),
-            expect("container-create", "docker-host-pid"),
-            expect("container-create", "docker-sensitive-mount"),
-            expect("exec-create", "docker-exec"),
-            expect("exec-create", "docker-exec"),
-        ]
-    );
+    let mut expected = vec![
+        expect("container-create", "docker-privileged"),
+        expect("container-create", "docker-sensitive-mount"),
+        expect("container-create", "docker-host-pid"),
+        expect("container-create", "docker-sensitive-mount"),
+    ];
+    for rule in [
+        "docker-capability",
+        "docker-host-network",
+        "docker-host-ipc docker-host-uts",
+        "docker-seccomp-unconfined",
+        "docker-apparmor-unconfined",
+        "docker-unmasked-paths",
+        "docker-device",
+        "docker-device",
+        "docker-sensitive-mount",
+        "docker-sensitive-mount",
+    ] {
+        expected.push((
+            "container-create".to_string(),
+            rule.split(' ').map(str::to_string).collect(),
+        ));
+    }
+    expected.extend([
+        expect("volume-create", "docker-sensitive-mount"),
+        expect("container-create", "docker-privileged"),
+        expect("container-create", "docker-bad-request"),
+        expect("exec-create", "docker-exec"),
+        expect("exec-create", "docker-exec"),
+        expect("image-create", "docker-image-not-allowed"),
+        expect("container-create", "docker-image-not-allowed"),
+    ]);
+    assert_eq!(denials, expected);
     assert!(audit.iter().any(|a| a.path == "/AuthZPlugin.AuthZRes"));
     assert!(
         audit.iter().filter_map(|a| a.decision.as_ref()).any(|d| d.allow
