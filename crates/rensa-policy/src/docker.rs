@@ -15,7 +15,8 @@
 //!   seccomp/AppArmor/SELinux turned off, unmasked `/proc` paths, and the image against `images.allowed`
 //!   and `images.require_digest`;
 //! - exec create (`docker exec`): per `docker.exec` and `docker.exec_allowed_users`;
-//! - container update (devices), volume create (local driver `device=`), swarm service create/update
+//! - container start with a body (API < 1.24 takes a `HostConfig` there: the same checks as create),
+//!   container update (devices), volume create (local driver `device=`), swarm service create/update
 //!   (the task's container spec: image, mounts, capabilities, SELinux/seccomp/AppArmor, host network,
 //!   plugin), image pulls (`images.allowed`, `images.require_digest`), plugin pull/create/upgrade/set/enable
 //!   (`docker.allowed_plugins`).
@@ -330,6 +331,7 @@ pub fn authorize_request(policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDeci
         return decide(action, req, Vec::new());
     }
     let call = format!("{} {}", req.request_method, req.request_uri);
+    let is_start = matches!(endpoint, Endpoint::ContainerStart { .. });
     let parsed = if endpoint.needs_body() {
         match &req.request_body {
             None => Err(format!(
@@ -339,6 +341,8 @@ pub fn authorize_request(policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDeci
                 .map(Some)
                 .map_err(|e| format!("the body of {call} is not JSON: {e}")),
         }
+    } else if is_start {
+        start_body(req, &call)
     } else {
         Ok(None)
     };
@@ -358,6 +362,7 @@ pub fn authorize_request(policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDeci
     let mut hits = Vec::new();
     let checked = match &endpoint {
         Endpoint::ContainerCreate => body::container_create(&value, cfg, &policy.images, &mut hits),
+        Endpoint::ContainerStart { .. } => body::container_start(&value, cfg, &mut hits),
         Endpoint::ContainerUpdate { .. } => body::container_update(&value, cfg, &mut hits),
         Endpoint::ExecCreate { container } => body::exec_create(&value, container, &req.user, cfg, &mut hits),
         Endpoint::VolumeCreate => body::volume_create(&value, cfg, &mut hits),
@@ -380,6 +385,41 @@ pub fn authorize_request(policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDeci
         }];
     }
     decide(action, req, hits)
+}
+
+/// A request header, by case-insensitive name.
+fn header<'a>(req: &'a AuthzRequest, name: &str) -> Option<&'a str> {
+    req.request_headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The body of a container start. dockerd (API < 1.24) applies a JSON body over 7 bytes as the
+/// container's HostConfig; it forwards JSON bodies up to 1 MiB. A JSON start whose body was not
+/// forwarded (over 1 MiB, or chunked: no Content-Length) cannot be checked.
+fn start_body(req: &AuthzRequest, call: &str) -> std::result::Result<Option<serde_json::Value>, String> {
+    match &req.request_body {
+        Some(b) if !b.iter().all(u8::is_ascii_whitespace) => serde_json::from_slice(b)
+            .map(Some)
+            .map_err(|e| format!("the body of {call} is not JSON: {e}")),
+        Some(_) => Ok(None),
+        None => {
+            let json = header(req, "Content-Type").is_some_and(|t| {
+                t.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+            let length = header(req, "Content-Length").and_then(|l| l.trim().parse::<u64>().ok());
+            if json && length.is_none_or(|l| l > 7) {
+                Err(format!(
+                    "{call} carries a JSON body (a HostConfig before API 1.24) that dockerd did not forward (over 1 MiB or without a length)"
+                ))
+            } else {
+                Ok(None)
+            }
+        }
+    }
 }
 
 /// Decides an `AuthZRes` call. dockerd has already acted; the plugin has nothing to check in

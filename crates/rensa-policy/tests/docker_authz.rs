@@ -184,10 +184,15 @@ fn replay_with_the_default_policy() {
 // ---- hand-made requests (Docker Engine API 1.41 shapes, as docker 20.10 sends them) ----
 
 fn request_json(method: &str, uri: &str, body: Option<&[u8]>, user: &str) -> Vec<u8> {
+    // Headers as the 20.10 client sends them: JSON with its length, or an empty text/plain body.
     let mut r = json!({
         "RequestMethod": method,
         "RequestUri": uri,
-        "RequestHeaders": {"Content-Type": "application/json", "User-Agent": "Docker-Client/20.10.24+dfsg1 (linux)"},
+        "RequestHeaders": {
+            "Content-Length": body.map_or(0, |b| b.len()).to_string(),
+            "Content-Type": if body.is_some() { "application/json" } else { "text/plain" },
+            "User-Agent": "Docker-Client/20.10.24+dfsg1 (linux)"
+        },
     });
     if let Some(b) = body {
         r["RequestBody"] = json!(base64::engine::general_purpose::STANDARD.encode(b));
@@ -743,7 +748,6 @@ fn other_calls_pass() {
         ("GET", "/v1.41/containers/json?all=1"),
         ("GET", "/v1.41/containers/az1/json"),
         ("DELETE", "/v1.41/containers/az1?force=1"),
-        ("POST", "/v1.41/containers/az1/start"),
         ("POST", "/v1.41/containers/az1/attach?stderr=1&stdout=1&stream=1"),
         ("POST", "/v1.41/build?t=x"),
         ("POST", "/v1.41/exec/abc/start"),
@@ -753,11 +757,59 @@ fn other_calls_pass() {
         assert!(d.allow, "{method} {uri}: {}", d.msg);
         assert_eq!(d.action, "other");
     }
+    let d = decide(&default, "POST", "/v1.41/containers/az1/start", None);
+    assert!(d.allow);
+    assert_eq!(d.action, "container-start");
     // AuthZRes: nothing to check.
     let req = AuthzRequest::from_json(&request_json("POST", "/v1.41/containers/create", None, "")).unwrap();
     let d = authorize_response(&default, &req);
     assert!(d.allow);
     assert_eq!(d.action, "response");
+}
+
+#[test]
+fn container_start_with_a_host_config() {
+    // dockerd 20.10 still applies a HostConfig body on start for API versions before 1.24.
+    let default = DeployPolicy::default();
+    let d = decide(
+        &default,
+        "POST",
+        "/v1.23/containers/web/start",
+        Some(json!({"Privileged": true, "Binds": ["/:/host"]})),
+    );
+    assert_eq!(d.action, "container-start");
+    assert_eq!(rules(&d), ["docker-privileged", "docker-sensitive-mount"]);
+    assert!(
+        decide(
+            &default,
+            "POST",
+            "/v1.23/containers/web/start",
+            Some(json!({"PortBindings": {}}))
+        )
+        .allow
+    );
+    assert!(decide(&default, "POST", "/v1.23/containers/web/start", Some(json!(null))).allow);
+    let headers = |h: Value| {
+        let mut r: Value =
+            serde_json::from_slice(&request_json("POST", "/v1.23/containers/web/start", None, "")).unwrap();
+        r["RequestHeaders"] = h;
+        authorize_request(
+            &default,
+            &AuthzRequest::from_json(&serde_json::to_vec(&r).unwrap()).unwrap(),
+        )
+    };
+    // What docker 20.10 sends (the capture): no body, text/plain, length 0.
+    assert!(headers(json!({"Content-Length": "0", "Content-Type": "text/plain"})).allow);
+    assert!(headers(json!({"Content-Length": "2", "Content-Type": "application/json"})).allow);
+    assert!(headers(json!({})).allow);
+    // A JSON body that dockerd did not forward (over 1 MiB, or chunked) cannot be checked.
+    assert_eq!(
+        bad(&headers(
+            json!({"Content-Length": "2000000", "Content-Type": "application/json"})
+        )),
+        "POST /v1.23/containers/web/start carries a JSON body (a HostConfig before API 1.24) that dockerd did not forward (over 1 MiB or without a length)"
+    );
+    assert!(!headers(json!({"content-type": "application/json; charset=utf-8"})).allow);
 }
 
 #[test]

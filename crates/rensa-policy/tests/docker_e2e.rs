@@ -383,6 +383,23 @@ fn dockerd_consults_rensa() {
         "{body}"
     );
 
+    // API versions before 1.24 still take a HostConfig when a container starts.
+    let created = format!("{name}-created");
+    let out = daemon.docker(&["create", "--name", &created, image, "true"]);
+    assert!(out.status.success(), "{}\n{}", text(&out), log());
+    let (status, body) = api(
+        daemon.socket(),
+        &format!("/v1.23/containers/{created}/start"),
+        br#"{"Privileged":true,"Binds":["/:/host"]}"#,
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("rensa: denied (docker-privileged, docker-sensitive-mount)"),
+        "{body}"
+    );
+    let out = daemon.docker(&["rm", "-f", &created]);
+    assert!(out.status.success(), "{}\n{}", text(&out), log());
+
     // exec into a running container.
     let container = format!("{name}-web");
     let out = daemon.docker(&["run", "-d", "--name", &container, image, "sleep", "120"]);
@@ -463,6 +480,13 @@ fn dockerd_consults_rensa() {
         expect("volume-create", "docker-sensitive-mount"),
         expect("container-create", "docker-privileged"),
         expect("container-create", "docker-bad-request"),
+        (
+            "container-start".to_string(),
+            vec![
+                "docker-privileged".to_string(),
+                "docker-sensitive-mount".to_string(),
+            ],
+        ),
         expect("exec-create", "docker-exec"),
         expect("exec-create", "docker-exec"),
         expect("image-create", "docker-image-not-allowed"),

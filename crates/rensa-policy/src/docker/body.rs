@@ -445,6 +445,16 @@ fn devices(hc: &Value, cfg: &Docker, out: &mut Out) -> Res {
     Ok(())
 }
 
+/// `POST /containers/{id}/start` with a body: before API 1.24 the body is a `HostConfig` that dockerd
+/// applies to the container.
+pub(crate) fn container_start(body: &Value, cfg: &Docker, out: &mut Out) -> Res {
+    if body.is_null() {
+        return Ok(());
+    }
+    require_object(body)?;
+    host_config(body, cfg, out)
+}
+
 /// `POST /containers/{id}/update`: the resources it can change include devices.
 pub(crate) fn container_update(body: &Value, cfg: &Docker, out: &mut Out) -> Res {
     require_object(body)?;

@@ -7,6 +7,11 @@
 pub enum Endpoint {
     /// `POST /containers/create`.
     ContainerCreate,
+    /// `POST /containers/{id}/start`: API versions before 1.24 still take a `HostConfig` body here.
+    ContainerStart {
+        /// The container id or name.
+        container: String,
+    },
     /// `POST /containers/{id}/update`.
     ContainerUpdate {
         /// The container id or name.
@@ -42,6 +47,7 @@ impl Endpoint {
     pub fn action(&self) -> &'static str {
         match self {
             Endpoint::ContainerCreate => "container-create",
+            Endpoint::ContainerStart { .. } => "container-start",
             Endpoint::ContainerUpdate { .. } => "container-update",
             Endpoint::ExecCreate { .. } => "exec-create",
             Endpoint::ImageCreate { .. } => "image-create",
@@ -96,6 +102,9 @@ impl Endpoint {
         let endpoint = match segments.as_slice() {
             ["containers", "create"] => Endpoint::ContainerCreate,
             ["containers", .., "exec"] if segments.len() >= 3 => Endpoint::ExecCreate {
+                container: middle(&segments),
+            },
+            ["containers", .., "start"] if segments.len() >= 3 => Endpoint::ContainerStart {
                 container: middle(&segments),
             },
             ["containers", .., "update"] if segments.len() >= 3 => Endpoint::ContainerUpdate {
@@ -252,6 +261,12 @@ mod tests {
             }
         );
         assert_eq!(ep("POST", "/v1.41/exec/f3b7/start"), Endpoint::Other);
+        assert_eq!(
+            ep("POST", "/v1.23/containers/web/start"),
+            Endpoint::ContainerStart {
+                container: "web".into()
+            }
+        );
         assert_eq!(ep("HEAD", "/_ping"), Endpoint::Other);
         assert_eq!(ep("POST", "/v1.41/containers/exec"), Endpoint::Other);
         assert!(Endpoint::parse("POST", "/v1.41/containers/%zz/exec").is_err());
