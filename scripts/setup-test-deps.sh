@@ -11,6 +11,9 @@ APT_PACKAGES+=(openssh-server)
 # in-toto 1.3.1 (in-toto-keygen, in-toto-run, in-toto-verify, and the Python API /usr/bin/python3 imports) is the
 # oracle of the in-toto layout tests (crates/rensa-trust/tests/in_toto.rs).
 APT_PACKAGES+=(in-toto)
+# dockerd 20.10 (client /usr/bin/docker) runs the Docker authorization plugin's end-to-end test
+# (crates/rensa-policy/tests/docker_e2e.rs); its test image is a static busybox from busybox-static.
+APT_PACKAGES+=(docker.io busybox-static)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -31,6 +34,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   # ... and none starts at the next boot either.
   if [[ " ${missing[*]} " == *" openssh-server "* ]] && command -v systemctl >/dev/null 2>&1; then
     systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
+  # Tests start their own dockerd; the system one stays off.
+  if [[ " ${missing[*]} " == *" docker.io "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now docker.service docker.socket containerd.service >/dev/null 2>&1 || true
   fi
 fi
 

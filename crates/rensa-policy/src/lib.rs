@@ -4,8 +4,11 @@
 //! admission-time rules over Kubernetes objects and Docker engine requests will join this crate.
 //! [`deploy`] is the deploy gate over Kubernetes manifests: pod security (Pod Security Standards baseline or
 //! restricted), network policies, placement on nodes, with exceptions that carry a reason and an expiry.
+//! [`docker`] is the Docker authorization plugin's decision logic over engine API calls (container
+//! create, exec, volumes, plugins, services, pulls), configured by the deploy policy's `docker` section.
 
 pub mod deploy;
+pub mod docker;
 pub mod scan;
 
 /// What can go wrong reading a policy.
@@ -25,6 +28,12 @@ pub enum Error {
     Invalid {
         /// Where.
         location: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A Docker authorization-plugin request that cannot be decoded.
+    #[error("docker authorization request: {message}")]
+    DockerRequest {
         /// What is wrong.
         message: String,
     },

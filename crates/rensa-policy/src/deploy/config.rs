@@ -20,6 +20,15 @@
 //!                                   # to this file: image-not-trusted (needs the registry)
 //!   max_age: 90d                    # image-too-old: the image config's `created` within 90 days
 //!   cache_ttl: 5m                   # how long a verified digest (and a tag's digest) is remembered
+//! docker:                           # the Docker authorization plugin (crate::docker)
+//!   enabled: true                   # default true; false allows every engine request
+//!   sensitive_paths: [/srv/secrets] # added to the built-in ones (crate::docker::mount::BUILTIN_SENSITIVE_PATHS)
+//!   allowed_bind_paths: [/var/log/app]   # binds at or below these are allowed even if sensitive
+//!   allowed_capabilities: [NET_ADMIN]    # --cap-add allowed beyond Docker's default set
+//!   allowed_devices: [/dev/fuse]    # --device host paths allowed; `gpus` allows --gpus
+//!   exec: deny                      # deny (default) | non-root | unprivileged
+//!   exec_allowed_users: [alice]     # API users (TLS client certificates) who may exec anything
+//!   allowed_plugins: ["docker.io/vieux/sshfs"]   # plugin globs (like images.allowed)
 //! exceptions:
 //!   - rule: pod-host-path           # required: a rule id
 //!     namespace: monitoring         # optional: limits the exception
@@ -170,8 +179,63 @@ pub struct DeployPolicy {
     pub images: Images,
     /// Secret settings.
     pub secrets: Secrets,
+    /// Docker authorization-plugin settings.
+    pub docker: Docker,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
+}
+
+/// Which `docker exec` calls the Docker authorization plugin lets through (besides those of
+/// [`Docker::exec_allowed_users`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DockerExec {
+    /// No exec (CIS Docker 5.22/5.23 taken strictly): containers are changed by redeploying them.
+    #[default]
+    Deny,
+    /// Exec that is not `--privileged` and names a non-root user (`--user 1000`, `--user app`); an
+    /// exec without `--user` runs as the image's user, which may be root, so it is denied.
+    NonRoot,
+    /// Exec that is not `--privileged`, as any user.
+    Unprivileged,
+}
+
+/// `docker` settings: the Docker authorization plugin ([`crate::docker`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Docker {
+    /// Check engine requests (false: the plugin allows everything).
+    pub enabled: bool,
+    /// Host paths that must not be bind-mounted, in addition to the built-in ones; normalised absolute paths.
+    pub sensitive_paths: Vec<String>,
+    /// Host paths that may be bind-mounted (at or below them) even when they are or contain a sensitive path.
+    pub allowed_bind_paths: Vec<String>,
+    /// Capabilities `--cap-add` may add beyond Docker's default set (upper case, no `CAP_`).
+    pub allowed_capabilities: Vec<String>,
+    /// Host device paths `--device` may pass (`gpus` allows `--gpus` device requests).
+    pub allowed_devices: Vec<String>,
+    /// Which `docker exec` calls pass.
+    pub exec: DockerExec,
+    /// API users (the `User` dockerd reports: the TLS client certificate's common name) who may exec anything.
+    pub exec_allowed_users: Vec<String>,
+    /// Plugins (`HOST/PATH` globs like `images.allowed`) that may be pulled, upgraded, configured or enabled.
+    #[serde(serialize_with = "patterns_as_text")]
+    pub allowed_plugins: Vec<rensa_trust::policy::Pattern>,
+}
+
+impl Default for Docker {
+    /// Enabled, nothing extra allowed, exec denied.
+    fn default() -> Self {
+        Docker {
+            enabled: true,
+            sensitive_paths: Vec::new(),
+            allowed_bind_paths: Vec::new(),
+            allowed_capabilities: Vec::new(),
+            allowed_devices: Vec::new(),
+            exec: DockerExec::Deny,
+            exec_allowed_users: Vec::new(),
+            allowed_plugins: Vec::new(),
+        }
+    }
 }
 
 /// Where images may come from, how they must be referenced and what must vouch for them.
@@ -238,6 +302,7 @@ impl Default for DeployPolicy {
             placement: Placement::default(),
             images: Images::default(),
             secrets: Secrets::default(),
+            docker: Docker::default(),
             exceptions: Vec::new(),
         }
     }
@@ -258,7 +323,30 @@ struct RawPolicy {
     #[serde(default)]
     secrets: Secrets,
     #[serde(default)]
+    docker: Option<RawDocker>,
+    #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocker {
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default)]
+    sensitive_paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed_bind_paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed_capabilities: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed_devices: Vec<Spanned<String>>,
+    #[serde(default)]
+    exec: DockerExec,
+    #[serde(default)]
+    exec_allowed_users: Vec<Spanned<String>>,
+    #[serde(default)]
+    allowed_plugins: Vec<Spanned<String>>,
 }
 
 fn patterns_as_text<S: serde::Serializer>(
@@ -455,6 +543,10 @@ impl DeployPolicy {
             max_age: duration(raw.images.max_age, "max_age")?,
             cache_ttl: duration(raw.images.cache_ttl, "cache_ttl")?.unwrap_or(Images::default().cache_ttl),
         };
+        let docker = match raw.docker {
+            None => Docker::default(),
+            Some(d) => parse_docker(d, &at)?,
+        };
         let mut exceptions = Vec::new();
         for e in raw.exceptions {
             let line = e.referenced.line();
@@ -499,9 +591,89 @@ impl DeployPolicy {
             placement: raw.placement,
             images,
             secrets: raw.secrets,
+            docker,
             exceptions,
         })
     }
+}
+
+fn parse_docker(d: RawDocker, at: &dyn Fn(u64, String) -> Error) -> Result<Docker> {
+    let paths = |list: Vec<Spanned<String>>, key: &str| -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for p in list {
+            match crate::docker::mount::normalize(&p.value) {
+                Some(n) => out.push(n),
+                None => {
+                    return Err(at(
+                        p.referenced.line(),
+                        format!("docker.{key}: {:?} is not an absolute path", p.value),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    };
+    let sensitive_paths = paths(d.sensitive_paths, "sensitive_paths")?;
+    let allowed_bind_paths = paths(d.allowed_bind_paths, "allowed_bind_paths")?;
+    let mut allowed_capabilities = Vec::new();
+    for cap in d.allowed_capabilities {
+        let name = normalize_capability(&cap.value);
+        if !LINUX_CAPABILITIES.contains(&name.as_str()) {
+            return Err(at(
+                cap.referenced.line(),
+                format!(
+                    "docker.allowed_capabilities: {:?} is not a Linux capability",
+                    cap.value
+                ),
+            ));
+        }
+        allowed_capabilities.push(name);
+    }
+    let mut allowed_devices = Vec::new();
+    for dev in d.allowed_devices {
+        if dev.value == "gpus" {
+            allowed_devices.push(dev.value);
+            continue;
+        }
+        match crate::docker::mount::normalize(&dev.value) {
+            Some(n) => allowed_devices.push(n),
+            None => {
+                return Err(at(
+                    dev.referenced.line(),
+                    format!(
+                        "docker.allowed_devices: {:?} is neither an absolute path nor `gpus`",
+                        dev.value
+                    ),
+                ));
+            }
+        }
+    }
+    let mut exec_allowed_users = Vec::new();
+    for user in d.exec_allowed_users {
+        if user.value.trim().is_empty() {
+            return Err(at(
+                user.referenced.line(),
+                "docker.exec_allowed_users: an empty user name would match every request without TLS client authentication".to_string(),
+            ));
+        }
+        exec_allowed_users.push(user.value);
+    }
+    let mut allowed_plugins = Vec::new();
+    for glob in d.allowed_plugins {
+        let pattern = rensa_trust::policy::Pattern::parse(&glob.value)
+            .map_err(|m| at(glob.referenced.line(), format!("docker.allowed_plugins: {m}")))?;
+        allowed_plugins.push(pattern);
+    }
+    Ok(Docker {
+        enabled: d.enabled,
+        sensitive_paths,
+        allowed_bind_paths,
+        allowed_capabilities,
+        allowed_devices,
+        exec: d.exec,
+        exec_allowed_users,
+        allowed_plugins,
+    })
 }
 
 /// `cap_sys_admin` → `SYS_ADMIN`.
@@ -541,6 +713,52 @@ mod tests {
             DeployPolicy::default()
         );
         assert_eq!(DeployPolicy::default().pod_security.level, Level::Baseline);
+    }
+
+    #[test]
+    fn docker_section() {
+        let text = "version: 1\ndocker:\n  sensitive_paths: [/srv//secrets/]\n  allowed_bind_paths: [/var/log/app]\n  allowed_capabilities: [cap_net_admin]\n  allowed_devices: [/dev/fuse, gpus]\n  exec: non-root\n  exec_allowed_users: [alice]\n  allowed_plugins: [docker.io/vieux/sshfs]\n";
+        let d = DeployPolicy::parse(text, "p.yaml").unwrap().docker;
+        assert!(d.enabled);
+        assert_eq!(d.sensitive_paths, ["/srv/secrets"]);
+        assert_eq!(d.allowed_bind_paths, ["/var/log/app"]);
+        assert_eq!(d.allowed_capabilities, ["NET_ADMIN"]);
+        assert_eq!(d.allowed_devices, ["/dev/fuse", "gpus"]);
+        assert_eq!(d.exec, DockerExec::NonRoot);
+        assert_eq!(d.exec_allowed_users, ["alice"]);
+        assert_eq!(d.allowed_plugins[0].as_str(), "docker.io/vieux/sshfs");
+        let off = DeployPolicy::parse("version: 1\ndocker: {enabled: false}\n", "p.yaml").unwrap();
+        assert!(!off.docker.enabled);
+        assert_eq!(
+            error("version: 1\ndocker:\n  exec: sometimes\n")
+                .split(':')
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["p.yaml", "3"]
+        );
+        assert_eq!(
+            error("version: 1\ndocker:\n  enabled: true\n  sensitive_path: [/x]\n")
+                .split(':')
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["p.yaml", "4"]
+        );
+        assert_eq!(
+            error("version: 1\ndocker:\n  allowed_bind_paths:\n    - /ok\n    - relative/path\n"),
+            "p.yaml:5: docker.allowed_bind_paths: \"relative/path\" is not an absolute path"
+        );
+        assert_eq!(
+            error("version: 1\ndocker:\n  allowed_capabilities: [SYS_GOD]\n"),
+            "p.yaml:3: docker.allowed_capabilities: \"SYS_GOD\" is not a Linux capability"
+        );
+        assert_eq!(
+            error("version: 1\ndocker:\n  exec_allowed_users: [\"\"]\n"),
+            "p.yaml:3: docker.exec_allowed_users: an empty user name would match every request without TLS client authentication"
+        );
+        assert_eq!(
+            error("version: 1\ndocker:\n  allowed_devices: [fuse]\n"),
+            "p.yaml:3: docker.allowed_devices: \"fuse\" is neither an absolute path nor `gpus`"
+        );
     }
 
     fn error(text: &str) -> String {

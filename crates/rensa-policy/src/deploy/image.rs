@@ -9,7 +9,7 @@ use super::objects::PodTemplate;
 use super::pod::CONTAINER_LISTS;
 
 /// Whether `image` names a digest (`…@sha256:` and 64 hex digits).
-fn pinned(image: &str) -> bool {
+pub(crate) fn pinned(image: &str) -> bool {
     image.rsplit_once('@').is_some_and(|(_, d)| {
         d.strip_prefix("sha256:")
             .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))

@@ -54,6 +54,8 @@ pub enum Applies {
     Images,
     /// Secret checks (`secrets.enabled`).
     Secrets,
+    /// Docker authorization-plugin checks (`docker.enabled`; [`crate::docker::rule::RULES`]).
+    Docker,
 }
 
 /// The fixed description of one rule.
