@@ -311,7 +311,28 @@ fn decide(action: &str, req: &AuthzRequest, mut hits: Vec<body::Hit>) -> AuthzDe
 /// Decides an `AuthZReq` call: whether dockerd may carry out `req`. Never panics on any input; denies
 /// with `docker-bad-request` when the call cannot be read. With `docker.enabled: false` everything passes.
 pub fn authorize_request(policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDecision {
+    authorize_request_with(policy, req, None)
+}
+
+/// [`authorize_request`] with an image verifier for `images.trust_policy` and `images.max_age`
+/// (container and service create): `docker-image-not-trusted`, `docker-image-too-old`, and
+/// `docker-image-verification-failed` when verification fails or no verifier is given.
+pub fn authorize_request_with(
+    policy: &DeployPolicy,
+    req: &AuthzRequest,
+    verifier: Option<&dyn crate::deploy::verify::ImageVerifier>,
+) -> AuthzDecision {
     let cfg = &policy.docker;
+    let verified = body::ImageRules {
+        cfg: &policy.images,
+        verifier,
+        verify: true,
+        now: rensa_trust::predicate::Timestamp::now(),
+    };
+    let unverified = body::ImageRules {
+        verify: false,
+        ..verified
+    };
     let endpoint = match endpoint::Endpoint::parse(&req.request_method, &req.request_uri) {
         Ok(e) => e,
         Err(reason) if cfg.enabled => {
@@ -361,14 +382,14 @@ pub fn authorize_request(policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDeci
     };
     let mut hits = Vec::new();
     let checked = match &endpoint {
-        Endpoint::ContainerCreate => body::container_create(&value, cfg, &policy.images, &mut hits),
+        Endpoint::ContainerCreate => body::container_create(&value, cfg, &verified, &mut hits),
         Endpoint::ContainerStart { .. } => body::container_start(&value, cfg, &mut hits),
         Endpoint::ContainerUpdate { .. } => body::container_update(&value, cfg, &mut hits),
         Endpoint::ExecCreate { container } => body::exec_create(&value, container, &req.user, cfg, &mut hits),
         Endpoint::VolumeCreate => body::volume_create(&value, cfg, &mut hits),
-        Endpoint::Service => body::service(&value, cfg, &policy.images, &mut hits),
+        Endpoint::Service => body::service(&value, cfg, &verified, &mut hits),
         Endpoint::ImageCreate { image: Some(image) } => {
-            body::image(image, &policy.images, &mut hits);
+            body::image(image, &unverified, &mut hits);
             Ok(())
         }
         Endpoint::ImageCreate { image: None } => Ok(()),
@@ -431,11 +452,21 @@ pub fn authorize_response(_policy: &DeployPolicy, req: &AuthzRequest) -> AuthzDe
 /// The whole plugin protocol over one call: `body` posted to `call`, the answer's JSON bytes and, for
 /// AuthZReq/AuthZRes, the decision to audit. A body that cannot be decoded is denied (fail closed).
 pub fn answer(policy: &DeployPolicy, call: PluginCall, body: &[u8]) -> (Vec<u8>, Option<AuthzDecision>) {
+    answer_with(policy, call, body, None)
+}
+
+/// [`answer`] with an image verifier (see [`authorize_request_with`]).
+pub fn answer_with(
+    policy: &DeployPolicy,
+    call: PluginCall,
+    body: &[u8],
+    verifier: Option<&dyn crate::deploy::verify::ImageVerifier>,
+) -> (Vec<u8>, Option<AuthzDecision>) {
     if call == PluginCall::Activate {
         return (ACTIVATE_RESPONSE.to_vec(), None);
     }
     let decision = match AuthzRequest::from_json(body) {
-        Ok(req) if call == PluginCall::Request => authorize_request(policy, &req),
+        Ok(req) if call == PluginCall::Request => authorize_request_with(policy, &req, verifier),
         Ok(req) => authorize_response(policy, &req),
         Err(e) => AuthzDecision::bad_request(&e.to_string()),
     };

@@ -68,7 +68,11 @@ fn certs_script_makes_a_chaining_certificate_for_the_service() {
         .arg(dir.path().join("tls.crt"))
         .output()
         .unwrap();
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
     let san = Command::new("openssl")
         .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
         .arg(dir.path().join("tls.crt"))

@@ -1053,3 +1053,78 @@ fn decisions_serialize_for_the_audit_log() {
         assert!(r.remediation.len() > 10, "{}", r.id);
     }
 }
+
+/// A verifier that knows one image: signed, built on 2025-05-16 (as the repository's example image).
+struct OneImage;
+
+impl rensa_policy::deploy::verify::ImageVerifier for OneImage {
+    fn verify(&self, image: &str) -> Result<rensa_policy::deploy::verify::VerifiedImage, String> {
+        match image {
+            "registry.local/app:v1" | "registry.local/unsigned:v1" => {
+                Ok(rensa_policy::deploy::verify::VerifiedImage {
+                    digest: format!("sha256:{}", "ab".repeat(32)),
+                    created: Some(rensa_trust::predicate::Timestamp::parse("2025-05-16T00:00:00Z").unwrap()),
+                    trusted: image.contains("/app:"),
+                    reasons: vec!["signatures: no signatures found".into()],
+                })
+            }
+            _ => Err("no such image in the registry".into()),
+        }
+    }
+}
+
+#[test]
+fn images_are_verified_on_create_but_not_on_pull() {
+    let policy = policy("version: 1\nimages:\n  max_age: 3650d\n");
+    let with = |image: &str, verifier: Option<&dyn rensa_policy::deploy::verify::ImageVerifier>| {
+        let mut body = create(json!({}));
+        body["Image"] = json!(image);
+        let body = serde_json::to_vec(&body).unwrap();
+        let req = AuthzRequest::from_json(&request_json("POST", "/v1.41/containers/create", Some(&body), ""))
+            .unwrap();
+        docker::authorize_request_with(&policy, &req, verifier)
+    };
+    let d = with("registry.local/app:v1", Some(&OneImage));
+    assert!(d.allow, "{}", d.msg);
+    let d = with("registry.local/other:v1", Some(&OneImage));
+    assert_eq!(rules(&d), ["docker-image-verification-failed"]);
+    assert_eq!(
+        d.msg,
+        "rensa: denied (docker-image-verification-failed): cannot verify registry.local/other:v1: no such image in the registry; run images by their registry reference and make the registry reachable from the plugin"
+    );
+    // Without a verifier nothing can be proven: fail closed; an image ID has no repository.
+    assert_eq!(
+        rules(&with("registry.local/app:v1", None)),
+        ["docker-image-verification-failed"]
+    );
+    assert_eq!(
+        rules(&with(&"a".repeat(64), Some(&OneImage))),
+        ["docker-image-verification-failed"]
+    );
+    // A pull is checked against the allowlist only.
+    let pull = AuthzRequest::from_json(&request_json(
+        "POST",
+        "/v1.41/images/create?fromImage=registry.local%2Fother&tag=v1",
+        None,
+        "",
+    ))
+    .unwrap();
+    assert!(docker::authorize_request_with(&policy, &pull, None).allow);
+
+    let strict = self::policy("version: 1\nimages:\n  max_age: 30d\n");
+    let mut body = create(json!({}));
+    body["Image"] = json!("registry.local/unsigned:v1");
+    let body = serde_json::to_vec(&body).unwrap();
+    let req =
+        AuthzRequest::from_json(&request_json("POST", "/v1.41/containers/create", Some(&body), "")).unwrap();
+    let d = docker::authorize_request_with(&strict, &req, Some(&OneImage));
+    assert_eq!(rules(&d), ["docker-image-not-trusted", "docker-image-too-old"]);
+    assert!(
+        d.msg.contains(&format!(
+            "the image registry.local/unsigned:v1 (sha256:{}), built 2025-05-16T00:00:00Z (",
+            "ab".repeat(32)
+        )),
+        "{}",
+        d.msg
+    );
+}

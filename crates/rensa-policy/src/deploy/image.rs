@@ -83,6 +83,7 @@ pub(crate) fn check_verified(
     now: rensa_trust::predicate::Timestamp,
     out: &mut Vec<Violation>,
 ) {
+    use super::verify::Problem;
     if !cfg.needs_registry() {
         return;
     }
@@ -94,65 +95,21 @@ pub(crate) fn check_verified(
             let Some(image) = c.get("image").and_then(|v| v.as_str()) else {
                 continue;
             };
-            let path = format!("{}.{list}[{i}].image", t.spec_path);
             let who = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
-            let result = match verifier {
-                Some(v) => v.verify(image),
-                None => {
-                    Err("no image verifier is configured (the registry is not reachable from here)".into())
-                }
-            };
-            let verified = match result {
-                Ok(v) => v,
-                Err(e) => {
-                    out.push(Violation {
-                        rule: "image-verification-failed",
-                        path,
-                        message: format!("container {who:?}: cannot verify {image}: {e}"),
-                    });
-                    continue;
-                }
-            };
-            if !verified.trusted {
-                let policy = cfg
-                    .trust_policy
-                    .as_ref()
-                    .map_or(String::new(), |p| format!(" {}", p.path.display()));
-                out.push(Violation {
-                    rule: "image-not-trusted",
-                    path: path.clone(),
-                    message: format!(
-                        "container {who:?} runs {image} ({}), which the trust policy{policy} rejects: {}",
-                        verified.digest,
-                        verified.reasons.join("; ")
+            for (problem, message) in super::verify::judge(image, cfg, verifier, now) {
+                let (rule, message) = match problem {
+                    Problem::Failed => (
+                        "image-verification-failed",
+                        format!("container {who:?}: {message}"),
                     ),
+                    Problem::NotTrusted => ("image-not-trusted", format!("container {who:?} runs {message}")),
+                    Problem::TooOld => ("image-too-old", format!("container {who:?} runs {message}")),
+                };
+                out.push(Violation {
+                    rule,
+                    path: format!("{}.{list}[{i}].image", t.spec_path),
+                    message,
                 });
-            }
-            if let Some(max) = cfg.max_age {
-                match verified.created {
-                    None => out.push(Violation {
-                        rule: "image-too-old",
-                        path,
-                        message: format!(
-                            "container {who:?} runs {image} ({}), whose config has no build time (`created`): its age cannot be proven",
-                            verified.digest
-                        ),
-                    }),
-                    Some(created) if now.seconds() - created.seconds() > max.seconds() => {
-                        out.push(Violation {
-                            rule: "image-too-old",
-                            path,
-                            message: format!(
-                                "container {who:?} runs {image} ({}), built {} ({} ago); the policy allows {}",
-                                verified.digest,
-                                created,
-                                rensa_trust::policy::format_seconds(now.seconds() - created.seconds()),
-                                rensa_trust::policy::format_seconds(max.seconds())
-                            ),
-                        })
-                    }
-                    Some(_) => {}
-                }
             }
         }
     }

@@ -35,6 +35,76 @@ pub trait ImageVerifier: Send + Sync {
     fn verify(&self, image: &str) -> Result<VerifiedImage, String>;
 }
 
+/// What is wrong with an image after verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// The trust policy rejects it.
+    NotTrusted,
+    /// Older than `images.max_age`, or of unknown age.
+    TooOld,
+    /// It could not be verified at all.
+    Failed,
+}
+
+/// Verifies `image` as `cfg` asks (nothing when it asks for no verification) and says what is wrong,
+/// each problem with a message that starts with the image reference.
+pub(crate) fn judge(
+    image: &str,
+    cfg: &super::config::Images,
+    verifier: Option<&dyn ImageVerifier>,
+    now: Timestamp,
+) -> Vec<(Problem, String)> {
+    if !cfg.needs_registry() {
+        return Vec::new();
+    }
+    let result = match verifier {
+        Some(v) => v.verify(image),
+        None => Err("no image verifier is configured (the registry is not reachable from here)".into()),
+    };
+    let verified = match result {
+        Ok(v) => v,
+        Err(e) => return vec![(Problem::Failed, format!("cannot verify {image}: {e}"))],
+    };
+    let mut out = Vec::new();
+    if !verified.trusted {
+        let policy = cfg
+            .trust_policy
+            .as_ref()
+            .map_or(String::new(), |p| format!(" {}", p.path.display()));
+        out.push((
+            Problem::NotTrusted,
+            format!(
+                "{image} ({}), which the trust policy{policy} rejects: {}",
+                verified.digest,
+                verified.reasons.join("; ")
+            ),
+        ));
+    }
+    if let Some(max) = cfg.max_age {
+        match verified.created {
+            None => out.push((
+                Problem::TooOld,
+                format!(
+                    "{image} ({}), whose config has no build time (`created`): its age cannot be proven",
+                    verified.digest
+                ),
+            )),
+            Some(created) if now.seconds() - created.seconds() > max.seconds() => out.push((
+                Problem::TooOld,
+                format!(
+                    "{image} ({}), built {} ({} ago); the policy allows {}",
+                    verified.digest,
+                    created,
+                    rensa_trust::policy::format_seconds(now.seconds() - created.seconds()),
+                    rensa_trust::policy::format_seconds(max.seconds())
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 /// Most entries kept per cache; beyond it expired entries are dropped, then everything.
 const CACHE_CAPACITY: usize = 10_000;
 

@@ -21,6 +21,15 @@ pub(crate) struct Hit {
 }
 
 type Out = Vec<Hit>;
+
+/// The image policy for one call: `images.*`, and the verifier when images are to be verified
+/// against their registry (container and service create; not pulls).
+pub(crate) struct ImageRules<'a> {
+    pub(crate) cfg: &'a Images,
+    pub(crate) verifier: Option<&'a dyn crate::deploy::verify::ImageVerifier>,
+    pub(crate) verify: bool,
+    pub(crate) now: rensa_trust::predicate::Timestamp,
+}
 type Res = Result<(), String>;
 
 fn hit(out: &mut Out, rule: &'static str, message: String) {
@@ -173,7 +182,7 @@ fn require_object(body: &Value) -> Res {
 }
 
 /// `POST /containers/create`.
-pub(crate) fn container_create(body: &Value, cfg: &Docker, images: &Images, out: &mut Out) -> Res {
+pub(crate) fn container_create(body: &Value, cfg: &Docker, images: &ImageRules<'_>, out: &mut Out) -> Res {
     require_object(body)?;
     let mut host_configs = vec![body];
     host_configs.extend(objects(body, "HostConfig")?);
@@ -516,7 +525,7 @@ pub(crate) fn volume_create(body: &Value, cfg: &Docker, out: &mut Out) -> Res {
 }
 
 /// `POST /services/create` and `/services/{id}/update`: the task template's container spec.
-pub(crate) fn service(body: &Value, cfg: &Docker, images: &Images, out: &mut Out) -> Res {
+pub(crate) fn service(body: &Value, cfg: &Docker, images: &ImageRules<'_>, out: &mut Out) -> Res {
     require_object(body)?;
     let templates = objects(body, "TaskTemplate")?;
     let mut networks = object_items(body, "Networks")?;
@@ -592,7 +601,8 @@ fn image_id(image: &str) -> bool {
 }
 
 /// The image rules over one image reference (container create, service, pull).
-pub(crate) fn image(image: &str, cfg: &Images, out: &mut Out) {
+pub(crate) fn image(image: &str, rules: &ImageRules<'_>, out: &mut Out) {
+    let cfg = rules.cfg;
     if !cfg.allowed.is_empty() {
         let allowed = || {
             cfg.allowed
@@ -642,6 +652,25 @@ pub(crate) fn image(image: &str, cfg: &Images, out: &mut Out) {
             "docker-image-not-pinned",
             format!("the image {image} is referenced by tag, not by digest"),
         );
+    }
+    if rules.verify && cfg.needs_registry() && !image.is_empty() {
+        use crate::deploy::verify::Problem;
+        if image_id(image) {
+            hit(
+                out,
+                "docker-image-verification-failed",
+                format!("the image ID {image} names no repository, so its signatures cannot be looked up"),
+            );
+            return;
+        }
+        for (problem, message) in crate::deploy::verify::judge(image, cfg, rules.verifier, rules.now) {
+            let (rule, message) = match problem {
+                Problem::Failed => ("docker-image-verification-failed", message),
+                Problem::NotTrusted => ("docker-image-not-trusted", format!("the image {message}")),
+                Problem::TooOld => ("docker-image-too-old", format!("the image {message}")),
+            };
+            hit(out, rule, message);
+        }
     }
 }
 

@@ -98,6 +98,24 @@ docker_rules! {
         "reference the image as REPOSITORY@sha256:DIGEST",
         ["NIST SP 800-190 4.1.4"]
     }
+    "docker-image-not-trusted" Critical {
+        "images must satisfy the trust policy (signatures, attested stages, scan verdicts)",
+        "an image nobody with a trusted key has signed, or that has not passed the required pipeline stages, may have been built or altered outside the controlled pipeline",
+        "run an image that is signed and attested as `images.trust_policy` requires (`rensa verify IMAGE --policy TRUST.yaml` shows what is missing)",
+        ["NIST SP 800-190 4.1.5", "NIST SP 800-190 4.2.3"]
+    }
+    "docker-image-too-old" High {
+        "images must have been built within the policy's maximum age",
+        "an old image misses the fixes published since it was built",
+        "rebuild the image from an up-to-date base (or raise `images.max_age`)",
+        ["NIST SP 800-190 4.1.1"]
+    }
+    "docker-image-verification-failed" Critical {
+        "the plugin must be able to verify every image",
+        "when the registry cannot be reached, or a local image has no repository to look its signatures up in, nothing has proven that it is trusted: the plugin fails closed",
+        "run images by their registry reference and make the registry reachable from the plugin",
+        ["NIST SP 800-190 4.2.3"]
+    }
     "docker-mount-propagation" Medium {
         "bind mounts must not use shared mount propagation",
         "a shared or rshared bind mount propagates mounts made inside the container back to the host",
