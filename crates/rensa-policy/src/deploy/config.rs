@@ -13,8 +13,13 @@
 //!   require_default_deny: true      # network-no-default-deny (default true)
 //! placement:
 //!   enabled: true                   # placement-* rules (default true)
+//! custom_rules:                     # custom rules in Rego (see deploy::custom for the contract)
+//!   - file: rules/team-label.rego     # relative to the policy file's directory
+//!   - module: |                       # or the module inline
+//!       package rensa.custom.nolatest
+//!       ...
 //! exceptions:
-//!   - rule: pod-host-path           # required: a rule id
+//!   - rule: pod-host-path           # required: a rule id (built-in or declared by a custom module)
 //!     namespace: monitoring         # optional: limits the exception
 //!     name: node-exporter           # optional: the object's name
 //!     labels: {app: node-exporter}  # optional: all of these labels
@@ -23,10 +28,15 @@
 //! ```
 //!
 //! Unknown keys, unknown rule ids, missing reasons or expiries and malformed dates are refused with
-//! `FILE:LINE: message`, so a typo never silently lets a workload through.
+//! `FILE:LINE: message`, so a typo never silently lets a workload through. A custom module that does not
+//! compile is refused with the `.rego` file and line (for an inline module, the policy file's line).
+//! `file:` entries are resolved against the policy file's directory by [`DeployPolicy::read`] and
+//! [`DeployPolicy::parse_in`]; [`DeployPolicy::parse`] has no directory and refuses them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+
+use super::custom::CustomModule;
 
 use rensa_vulndb::suppress::Date;
 use serde::{Deserialize, Serialize};
@@ -163,6 +173,8 @@ pub struct DeployPolicy {
     pub images: Images,
     /// Secret settings.
     pub secrets: Secrets,
+    /// Custom rules in Rego, in the order the policy lists them.
+    pub custom_rules: Vec<CustomModule>,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
 }
@@ -188,6 +200,7 @@ impl Default for DeployPolicy {
             placement: Placement::default(),
             images: Images::default(),
             secrets: Secrets::default(),
+            custom_rules: Vec::new(),
             exceptions: Vec::new(),
         }
     }
@@ -208,7 +221,16 @@ struct RawPolicy {
     #[serde(default)]
     secrets: Secrets,
     #[serde(default)]
+    custom_rules: Vec<Spanned<RawCustomRule>>,
+    #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCustomRule {
+    file: Option<Spanned<String>>,
+    module: Option<Spanned<String>>,
 }
 
 fn patterns_as_text<S: serde::Serializer>(
@@ -308,11 +330,23 @@ impl DeployPolicy {
             path: path.to_path_buf(),
             source,
         })?;
-        DeployPolicy::parse(&text, &path.display().to_string())
+        let dir = path.parent().unwrap_or(Path::new(""));
+        DeployPolicy::parse_with(&text, &path.display().to_string(), Some(dir))
     }
 
-    /// Parses a policy; `file` names it in errors (`FILE:LINE: message`).
+    /// Parses a policy; `file` names it in errors (`FILE:LINE: message`). Without a directory to resolve
+    /// them against, `custom_rules` entries with `file:` are refused (use [`DeployPolicy::read`] or
+    /// [`DeployPolicy::parse_in`]); inline `module:` entries are fine.
     pub fn parse(text: &str, file: &str) -> Result<DeployPolicy> {
+        DeployPolicy::parse_with(text, file, None)
+    }
+
+    /// [`DeployPolicy::parse`] resolving relative `custom_rules` `file:` entries against `dir`.
+    pub fn parse_in(text: &str, file: &str, dir: &Path) -> Result<DeployPolicy> {
+        DeployPolicy::parse_with(text, file, Some(dir))
+    }
+
+    fn parse_with(text: &str, file: &str, dir: Option<&Path>) -> Result<DeployPolicy> {
         let at = |line: u64, message: String| Error::Invalid {
             location: if line > 0 {
                 format!("{file}:{line}")
@@ -378,12 +412,71 @@ impl DeployPolicy {
             allowed: allowed_images,
             require_digest: raw.images.require_digest,
         };
+        let mut custom_rules: Vec<CustomModule> = Vec::new();
+        for entry in raw.custom_rules {
+            let line = entry.referenced.line();
+            let module = match (entry.value.file, entry.value.module) {
+                (Some(path), None) => {
+                    let Some(dir) = dir else {
+                        return Err(at(
+                            path.referenced.line(),
+                            format!(
+                                "custom_rules: `file: {}` needs the policy file's directory: read the policy from a file, or write the module inline (`module: |`)",
+                                path.value
+                            ),
+                        ));
+                    };
+                    let resolved = dir.join(&path.value);
+                    let origin = resolved.display().to_string();
+                    let source = std::fs::read_to_string(&resolved).map_err(|e| {
+                        at(
+                            path.referenced.line(),
+                            format!("custom_rules: cannot read {origin}: {e}"),
+                        )
+                    })?;
+                    CustomModule::compile(&origin, &source)?
+                }
+                (None, Some(source)) => {
+                    // The span starts at the module's first line (for a block scalar, the line after `|`).
+                    let start = source.referenced.line().max(1);
+                    let origin = format!("{file}:{start} (inline)");
+                    CustomModule::compile_at(&origin, &source.value, file, start - 1)?
+                }
+                _ => {
+                    return Err(at(
+                        line,
+                        "custom_rules: each entry needs exactly one of `file:` and `module:`".into(),
+                    ));
+                }
+            };
+            if let Some(other) = custom_rules.iter().find(|m| m.package == module.package) {
+                return Err(at(
+                    line,
+                    format!(
+                        "custom_rules: {} and {} are both package {}",
+                        other.origin, module.origin, module.package
+                    ),
+                ));
+            }
+            for r in &module.rules {
+                if let Some(other) = custom_rules.iter().find(|m| m.rule(&r.id).is_some()) {
+                    return Err(at(
+                        line,
+                        format!(
+                            "custom_rules: the rule id {:?} is declared by both {} and {}",
+                            r.id, other.package, module.package
+                        ),
+                    ));
+                }
+            }
+            custom_rules.push(module);
+        }
         let mut exceptions = Vec::new();
         for e in raw.exceptions {
             let line = e.referenced.line();
             let e = e.value;
             let id = e.rule.value;
-            if rule::rule(&id).is_none() {
+            if rule::rule(&id).is_none() && !custom_rules.iter().any(|m| m.rule(&id).is_some()) {
                 return Err(at(
                     e.rule.referenced.line(),
                     format!("exception for unknown rule {id:?}"),
@@ -422,6 +515,7 @@ impl DeployPolicy {
             placement: raw.placement,
             images,
             secrets: raw.secrets,
+            custom_rules,
             exceptions,
         })
     }
