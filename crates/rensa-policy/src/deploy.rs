@@ -207,7 +207,7 @@ pub fn check_with(
             ));
         }
         if !policy.custom_rules.is_empty() {
-            let input = regorus::Value::from(custom::input(object));
+            let input = custom::input_value(object);
             for module in &policy.custom_rules {
                 for v in module.evaluate_input(&input) {
                     let f = custom_finding(module, object, v);

@@ -496,3 +496,29 @@ fn cost_per_object() {
         with - without
     );
 }
+
+#[test]
+#[ignore]
+fn cost_breakdown() {
+    let p = policy();
+    let objects: Vec<Object> = workloads().into_iter().filter(|o| o.name == "web" && o.kind == "Deployment").collect();
+    let n = 20_000;
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(deploy::custom::input(&objects[0]));
+    }
+    println!("input json: {:.1} µs", start.elapsed().as_secs_f64() * 1e6 / n as f64);
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(regorus::Value::from(deploy::custom::input(&objects[0])));
+
+    }
+    println!("input regorus: {:.1} µs", start.elapsed().as_secs_f64() * 1e6 / n as f64);
+    for m in &p.custom_rules {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(m.evaluate(&objects[0]));
+        }
+        println!("{}: {:.1} µs", m.package, start.elapsed().as_secs_f64() * 1e6 / n as f64);
+    }
+}
