@@ -322,7 +322,7 @@ fn custom_rego_rules_deny_and_are_excepted() {
             None,
         )
     };
-    let out = run("text");
+    let out = run("table");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let m = manifest.display();
     let fix = "reference the image by a version tag or, better, by digest";
@@ -355,7 +355,7 @@ fn custom_rego_rules_deny_and_are_excepted() {
         "package rensa.custom.team\n\nrules := {\n",
     )
     .unwrap();
-    let out = run("text");
+    let out = run("table");
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
