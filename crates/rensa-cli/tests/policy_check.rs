@@ -359,7 +359,10 @@ fn custom_rego_rules_deny_and_are_excepted() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains(&format!("{}:", dir.path().join("rules/team-label.rego").display())),
+        stderr.contains(&format!(
+            "{}:",
+            dir.path().join("rules/team-label.rego").display()
+        )),
         "{stderr}"
     );
 }

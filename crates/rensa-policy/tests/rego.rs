@@ -34,7 +34,8 @@ fn policy() -> DeployPolicy {
 
 /// A policy with one inline module (lines 4 on of the policy text are the module's lines 1 on).
 fn inline(module: &str) -> String {
-    let mut text = "version: 1\nnetwork:\n  require_default_deny: false\ncustom_rules:\n  - module: |\n".to_string();
+    let mut text =
+        "version: 1\nnetwork:\n  require_default_deny: false\ncustom_rules:\n  - module: |\n".to_string();
     for line in module.lines() {
         text.push_str("      ");
         text.push_str(line);
@@ -68,11 +69,17 @@ fn custom_findings_are_exact_and_merged_with_the_built_in_ones() {
     assert_eq!(report.excepted.len(), 1);
     let e = &report.excepted[0];
     assert_eq!(
-        format!("{} {} {} | {}", e.finding.object, e.finding.rule, e.finding.path, e.finding.message),
+        format!(
+            "{} {} {} | {}",
+            e.finding.object, e.finding.rule, e.finding.path, e.finding.message
+        ),
         "Deployment/legacy/billing team-label-required metadata.labels.team | Deployment billing has no team label"
     );
     assert_eq!(e.expires, "2027-06-30");
-    assert_eq!(e.exception, "legacy applications predate team ownership; tracked in OPS-412");
+    assert_eq!(
+        e.exception,
+        "legacy applications predate team ownership; tracked in OPS-412"
+    );
     // The finding is described by the module's metadata.
     let f = &report.findings[0];
     assert_eq!(f.severity, deploy::Severity::High);
@@ -81,7 +88,10 @@ fn custom_findings_are_exact_and_merged_with_the_built_in_ones() {
         f.rationale,
         "latest (or no tag) names whatever was pushed last: what runs is not what was reviewed"
     );
-    assert_eq!(f.remediation, "reference the image by a version tag or, better, by digest");
+    assert_eq!(
+        f.remediation,
+        "reference the image by a version tag or, better, by digest"
+    );
     assert_eq!(f.references, ["NIST SP 800-190 4.1.4"]);
     assert_eq!(f.source.as_ref().unwrap().to_string(), "workloads.yaml:42");
     let t = &e.finding;
@@ -142,7 +152,9 @@ fn exceptions_cover_custom_ids_and_expire() {
     let report = deploy::check(&p, &workloads(), today());
     assert_eq!(
         lines(&report),
-        ["CronJob/shop/report image-latest-tag spec.jobTemplate.spec.template.spec.containers[0].image | container report uses alpine:latest"]
+        [
+            "CronJob/shop/report image-latest-tag spec.jobTemplate.spec.template.spec.containers[0].image | container report uses alpine:latest"
+        ]
     );
     let excepted: Vec<String> = report
         .excepted
@@ -187,7 +199,11 @@ fn compile_errors_name_the_rego_file_and_line() {
     )
     .unwrap();
     let policy = dir.path().join("policy.yaml");
-    std::fs::write(&policy, "version: 1\ncustom_rules:\n  - file: rules/broken.rego\n").unwrap();
+    std::fs::write(
+        &policy,
+        "version: 1\ncustom_rules:\n  - file: rules/broken.rego\n",
+    )
+    .unwrap();
     let e = DeployPolicy::read(&policy).unwrap_err().to_string();
     assert_eq!(
         e,
@@ -197,7 +213,11 @@ fn compile_errors_name_the_rego_file_and_line() {
         )
     );
     // A missing file: the policy's line.
-    std::fs::write(&policy, "version: 1\ncustom_rules:\n  - file: rules/missing.rego\n").unwrap();
+    std::fs::write(
+        &policy,
+        "version: 1\ncustom_rules:\n  - file: rules/missing.rego\n",
+    )
+    .unwrap();
     let e = DeployPolicy::read(&policy).unwrap_err().to_string();
     assert!(
         e.starts_with(&format!(
@@ -288,13 +308,19 @@ fn the_module_contract_is_checked_at_load_time() {
         ),
     ];
     for (module, message) in cases {
-        assert_eq!(error(&inline(&module)), format!("{origin}: {message}"), "{module}");
+        assert_eq!(
+            error(&inline(&module)),
+            format!("{origin}: {message}"),
+            "{module}"
+        );
     }
 }
 
 #[test]
 fn rule_ids_may_not_collide_between_modules() {
-    let mut text = inline(&format!("package rensa.custom.one\n{RULES}\ndeny contains 1 if false"));
+    let mut text = inline(&format!(
+        "package rensa.custom.one\n{RULES}\ndeny contains 1 if false"
+    ));
     text.push_str(&format!(
         "  - module: |\n      package rensa.custom.two\n      {RULES}\n      deny contains 1 if false\n"
     ));
@@ -302,7 +328,9 @@ fn rule_ids_may_not_collide_between_modules() {
         error(&text),
         "p.yaml:9: custom_rules: the rule id \"team-label-required\" is declared by both rensa.custom.one and rensa.custom.two"
     );
-    let mut text = inline(&format!("package rensa.custom.one\n{RULES}\ndeny contains 1 if false"));
+    let mut text = inline(&format!(
+        "package rensa.custom.one\n{RULES}\ndeny contains 1 if false"
+    ));
     text.push_str(
         "  - module: |\n      package rensa.custom.one\n      rules := {\"other\": {\"title\": \"t\", \"severity\": \"low\"}}\n      deny contains 1 if false\n",
     );
@@ -330,23 +358,33 @@ fn check_inline(deny: &str) -> Vec<String> {
 fn undeclared_ids_and_malformed_entries_fail_closed() {
     assert_eq!(
         check_inline(r#"deny contains {"rule": "team-lable-required", "msg": "no team"} if true"#),
-        ["Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry names the undeclared rule \"team-lable-required\" (message: no team)"]
+        [
+            "Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry names the undeclared rule \"team-lable-required\" (message: no team)"
+        ]
     );
     assert_eq!(
         check_inline(r#"deny contains {"rule": "team-label-required"} if true"#),
-        ["Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry {\"rule\":\"team-label-required\"} needs \"msg\" (a string)"]
+        [
+            "Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry {\"rule\":\"team-label-required\"} needs \"msg\" (a string)"
+        ]
     );
     assert_eq!(
         check_inline(r#"deny contains "no team label" if true"#),
-        ["Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry \"no team label\" is not an object {\"rule\", \"msg\", \"path\"}"]
+        [
+            "Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry \"no team label\" is not an object {\"rule\", \"msg\", \"path\"}"
+        ]
     );
     assert_eq!(
         check_inline(r#"deny contains {"rule": "team-label-required", "msg": "m", "line": 3} if true"#),
-        ["Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry {\"line\":3,\"msg\":\"m\",\"rule\":\"team-label-required\"}: unknown key \"line\" (expected rule, msg, path)"]
+        [
+            "Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny entry {\"line\":3,\"msg\":\"m\",\"rule\":\"team-label-required\"}: unknown key \"line\" (expected rule, msg, path)"
+        ]
     );
     assert_eq!(
         check_inline(r#"deny := "everything""#),
-        ["Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny must be a set of {\"rule\", \"msg\", \"path\"} objects, not \"everything\""]
+        [
+            "Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): deny must be a set of {\"rule\", \"msg\", \"path\"} objects, not \"everything\""
+        ]
     );
     // A good entry next to a bad one: both are reported.
     assert_eq!(
@@ -360,7 +398,9 @@ fn undeclared_ids_and_malformed_entries_fail_closed() {
     );
     // An array is accepted; an undefined deny denies nothing.
     assert_eq!(
-        check_inline(r#"deny := [{"rule": "team-label-required", "msg": "a"}, {"rule": "team-label-required", "msg": "b"}]"#),
+        check_inline(
+            r#"deny := [{"rule": "team-label-required", "msg": "a"}, {"rule": "team-label-required", "msg": "b"}]"#
+        ),
         [
             "Deployment/shop/web team-label-required  | a",
             "Deployment/shop/web team-label-required  | b",
@@ -375,7 +415,9 @@ fn evaluation_errors_fail_closed() {
     let deny = "v := 1 if input.kind\nv := 2 if input.kind\ndeny contains {\"rule\": \"team-label-required\", \"msg\": \"m\"} if v == 1";
     assert_eq!(
         check_inline(deny),
-        ["Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): evaluation failed at p.yaml:9: rule conflicts with rule at p.yaml:6 (inline):3:1"]
+        [
+            "Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): evaluation failed at p.yaml:9: rule conflicts with rule at p.yaml:6 (inline):3:1"
+        ]
     );
     // An exception for custom-rule-error lets it through (the operator's explicit choice).
     let mut text = inline(&format!("package rensa.custom.t\n{RULES}\n{deny}"));
@@ -390,6 +432,36 @@ fn evaluation_errors_fail_closed() {
     assert!(report.allowed);
     assert_eq!(report.excepted[0].finding.rule, "custom-rule-error");
     assert_eq!(report.excepted[0].finding.severity, deploy::Severity::High);
+}
+
+#[test]
+fn a_module_that_runs_too_long_fails_closed() {
+    // 25 million iterations: far beyond the 100 ms a module may take over one object.
+    let deny = "deny contains {\"rule\": \"team-label-required\", \"msg\": \"m\"} if {\n  input.kind == \"Deployment\"\n  some i in numbers.range(1, 5000)\n  some j in numbers.range(1, 5000)\n  i * j == -1\n}";
+    let start = std::time::Instant::now();
+    let got = check_inline(deny);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("Deployment/shop/web custom-rule-error  | custom rules rensa.custom.t (p.yaml:6 (inline)): evaluation failed"),
+        "{got:?}"
+    );
+    assert!(got[0].contains("time limit"), "{got:?}");
+}
+
+#[test]
+fn unsafe_variables_are_refused_at_load_time() {
+    let text = inline(&format!(
+        "package rensa.custom.t\n{RULES}\ndeny contains x if {{ x := y }}"
+    ));
+    assert_eq!(
+        error(&text),
+        "p.yaml:8: var y is unsafe (path [\"rensa\", \"custom\", \"t\", \"y\"], scopes [{}])"
+    );
 }
 
 #[test]
@@ -431,7 +503,11 @@ input_seen := {k: v | some k, v in input; k != "object"}
     // `object` is the whole object.
     let input = deploy::custom::input(&objects[0]);
     assert_eq!(input["object"], objects[0].value);
-    let pod = parse_manifests("kind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n", "m.yaml").unwrap();
+    let pod = parse_manifests(
+        "kind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n",
+        "m.yaml",
+    )
+    .unwrap();
     let input = deploy::custom::input(&pod[0]);
     assert_eq!(input["pod"]["path"], "");
     assert_eq!(input["pod"]["spec_path"], "spec");
@@ -466,7 +542,12 @@ fn the_policy_stays_shareable() {
     }
     let json = serde_json::to_value(&*p).unwrap();
     assert_eq!(json["custom_rules"][1]["package"], "rensa.custom.team");
-    assert!(json["custom_rules"][1]["source"].as_str().unwrap().contains("package rensa.custom.team"));
+    assert!(
+        json["custom_rules"][1]["source"]
+            .as_str()
+            .unwrap()
+            .contains("package rensa.custom.team")
+    );
 }
 
 /// The cost of the custom rules per object: `cargo test -p rensa-policy --release --test rego -- --ignored --nocapture`.
@@ -474,7 +555,10 @@ fn the_policy_stays_shareable() {
 #[ignore]
 fn cost_per_object() {
     let p = policy();
-    let objects: Vec<Object> = workloads().into_iter().filter(|o| o.name == "web" && o.kind == "Deployment").collect();
+    let objects: Vec<Object> = workloads()
+        .into_iter()
+        .filter(|o| o.name == "web" && o.kind == "Deployment")
+        .collect();
     assert_eq!(objects.len(), 1);
     let builtin = DeployPolicy {
         custom_rules: Vec::new(),
@@ -501,24 +585,36 @@ fn cost_per_object() {
 #[ignore]
 fn cost_breakdown() {
     let p = policy();
-    let objects: Vec<Object> = workloads().into_iter().filter(|o| o.name == "web" && o.kind == "Deployment").collect();
+    let objects: Vec<Object> = workloads()
+        .into_iter()
+        .filter(|o| o.name == "web" && o.kind == "Deployment")
+        .collect();
     let n = 20_000;
     let start = std::time::Instant::now();
     for _ in 0..n {
         std::hint::black_box(deploy::custom::input(&objects[0]));
     }
-    println!("input json: {:.1} µs", start.elapsed().as_secs_f64() * 1e6 / n as f64);
+    println!(
+        "input json: {:.1} µs",
+        start.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
     let start = std::time::Instant::now();
     for _ in 0..n {
         std::hint::black_box(regorus::Value::from(deploy::custom::input(&objects[0])));
-
     }
-    println!("input regorus: {:.1} µs", start.elapsed().as_secs_f64() * 1e6 / n as f64);
+    println!(
+        "input regorus: {:.1} µs",
+        start.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
     for m in &p.custom_rules {
         let start = std::time::Instant::now();
         for _ in 0..n {
             std::hint::black_box(m.evaluate(&objects[0]));
         }
-        println!("{}: {:.1} µs", m.package, start.elapsed().as_secs_f64() * 1e6 / n as f64);
+        println!(
+            "{}: {:.1} µs",
+            m.package,
+            start.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
     }
 }

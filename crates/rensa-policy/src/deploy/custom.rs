@@ -20,7 +20,13 @@
 //! reported as a finding of the built-in rule `custom-rule-error` on the object, naming the module and
 //! what went wrong (it denies like any finding; an exception can cover it like any rule).
 //!
-//! Modules are compiled separately: one module cannot import another.
+//! Loading a module also evaluates `deny` once with an empty input (`{}`), which finishes compiling it
+//! (unsafe variables, unknown functions reached that way): an error there refuses the policy. Each
+//! evaluation over an object may take at most [`EVAL_TIME_LIMIT`]; past it the evaluation is abandoned
+//! and reported as `custom-rule-error`.
+//!
+//! Modules are compiled separately: one module cannot import another. The builtins are the core ones
+//! plus `regex.*` and `glob.match` (regorus without its network, time, crypto and JSON-schema features).
 
 use std::collections::BTreeMap;
 
@@ -30,6 +36,10 @@ use serde::{Serialize, Serializer};
 use super::objects::Object;
 use super::rule::{self, Severity};
 use crate::{Error, Result};
+
+/// How long one module may take over one object before the evaluation is abandoned (and reported as a
+/// [`ERROR_RULE`] finding).
+pub const EVAL_TIME_LIMIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The built-in rule id of the fail-closed finding for a custom module that could not be evaluated.
 pub const ERROR_RULE: &str = "custom-rule-error";
@@ -64,7 +74,11 @@ pub struct CustomModule {
     pub source: String,
     /// The rules it declares, sorted by id.
     pub rules: Vec<CustomRule>,
-    deny: regorus::CompiledPolicy,
+    /// The engine with the module loaded and prepared, and the time limit set: cloned for each
+    /// evaluation (the parsed module and analysis are shared).
+    engine: regorus::Engine,
+    /// `data.rensa.custom.NAME.deny`.
+    deny: String,
     /// Where regorus's line numbers are reported: the file and the offset added to them.
     lines: (String, u64),
 }
@@ -121,10 +135,7 @@ pub struct CustomViolation {
 pub fn is_rule_id(id: &str) -> bool {
     id.starts_with(|c: char| c.is_ascii_lowercase())
         && id.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
 }
 
@@ -171,13 +182,7 @@ fn invalid(origin: &str, message: String) -> Error {
     }
 }
 
-fn text_field(
-    origin: &str,
-    id: &str,
-    fields: &regorus::Value,
-    key: &str,
-    required: bool,
-) -> Result<String> {
+fn text_field(origin: &str, id: &str, fields: &regorus::Value, key: &str, required: bool) -> Result<String> {
     match &fields[key] {
         Value::String(s) => Ok(s.to_string()),
         Value::Undefined if !required => Ok(String::new()),
@@ -185,10 +190,7 @@ fn text_field(
             origin,
             format!("rules[{id:?}] needs a {key:?} (a string)"),
         )),
-        _ => Err(invalid(
-            origin,
-            format!("rules[{id:?}].{key} must be a string"),
-        )),
+        _ => Err(invalid(origin, format!("rules[{id:?}].{key} must be a string"))),
     }
 }
 
@@ -216,9 +218,7 @@ fn parse_rule(origin: &str, id: &str, fields: &Value) -> Result<CustomRule> {
         other => {
             return Err(invalid(
                 origin,
-                format!(
-                    "rules[{id:?}].severity {other:?} is not low, medium, high or critical"
-                ),
+                format!("rules[{id:?}].severity {other:?} is not low, medium, high or critical"),
             ));
         }
     };
@@ -318,7 +318,9 @@ impl CustomModule {
             if !is_rule_id(id) {
                 return Err(invalid(
                     origin,
-                    format!("{package}.rules: the rule id {id:?} is not kebab-case ([a-z][a-z0-9]*(-[a-z0-9]+)*)"),
+                    format!(
+                        "{package}.rules: the rule id {id:?} is not kebab-case ([a-z][a-z0-9]*(-[a-z0-9]+)*)"
+                    ),
                 ));
             }
             if rule::rule(id).is_some() {
@@ -334,19 +336,24 @@ impl CustomModule {
             .has_declared_rule_rooted_at(origin, "deny")
             .map_err(|e| located(origin, file, offset, &e))?;
         if !has_deny {
-            return Err(invalid(
-                origin,
-                format!("{package} defines no `deny` rule"),
-            ));
+            return Err(invalid(origin, format!("{package} defines no `deny` rule")));
         }
-        let deny = engine
-            .compile_with_entrypoint(&format!("data.{package}.deny").into())
+        let deny = format!("data.{package}.deny");
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: EVAL_TIME_LIMIT,
+            check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+        });
+        // Prepares the engine (analysis, scheduling) once, so clones start ready.
+        engine.set_input(Value::new_object());
+        engine
+            .eval_rule(deny.clone())
             .map_err(|e| located(origin, file, offset, &e))?;
         Ok(CustomModule {
             package,
             origin: origin.to_string(),
             source: source.to_string(),
             rules,
+            engine,
             deny,
             lines: (file.to_string(), offset),
         })
@@ -375,12 +382,18 @@ impl CustomModule {
             path: String::new(),
             message: format!("custom rules {} ({}): {message}", self.package, self.origin),
         };
-        let result = match self.deny.eval_with_input(input.clone()) {
+        let mut engine = self.engine.clone();
+        engine.set_input(input.clone());
+        let result = match engine.eval_rule(self.deny.clone()) {
             Ok(v) => v,
             Err(e) => {
                 let message = match described(&self.origin, &e) {
                     (Some(line), message) => {
-                        format!("evaluation failed at {}:{}: {message}", self.lines.0, line + self.lines.1)
+                        format!(
+                            "evaluation failed at {}:{}: {message}",
+                            self.lines.0,
+                            line + self.lines.1
+                        )
                     }
                     (None, message) => format!("evaluation failed: {message}"),
                 };
@@ -425,25 +438,16 @@ impl CustomModule {
             }
         }
         let Value::String(rule) = &entry["rule"] else {
-            return Err(format!(
-                "deny entry {} needs \"rule\" (a string)",
-                short(entry)
-            ));
+            return Err(format!("deny entry {} needs \"rule\" (a string)", short(entry)));
         };
         let Value::String(msg) = &entry["msg"] else {
-            return Err(format!(
-                "deny entry {} needs \"msg\" (a string)",
-                short(entry)
-            ));
+            return Err(format!("deny entry {} needs \"msg\" (a string)", short(entry)));
         };
         let path = match &entry["path"] {
             Value::Undefined => String::new(),
             Value::String(p) => p.to_string(),
             _ => {
-                return Err(format!(
-                    "deny entry {}: \"path\" must be a string",
-                    short(entry)
-                ));
+                return Err(format!("deny entry {}: \"path\" must be a string", short(entry)));
             }
         };
         if self.rule(rule).is_none() {
