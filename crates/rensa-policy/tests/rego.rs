@@ -436,7 +436,7 @@ fn evaluation_errors_fail_closed() {
 
 #[test]
 fn a_module_that_runs_too_long_fails_closed() {
-    // 25 million iterations: far beyond the 100 ms a module may take over one object.
+    // 25 million iterations: far beyond the 250 ms a module may take over one object.
     let deny = "deny contains {\"rule\": \"team-label-required\", \"msg\": \"m\"} if {\n  input.kind == \"Deployment\"\n  some i in numbers.range(1, 5000)\n  some j in numbers.range(1, 5000)\n  i * j == -1\n}";
     let start = std::time::Instant::now();
     let got = check_inline(deny);
@@ -451,6 +451,16 @@ fn a_module_that_runs_too_long_fails_closed() {
         "{got:?}"
     );
     assert!(got[0].contains("time limit"), "{got:?}");
+    // Slow regardless of the input: refused when the policy is loaded.
+    let text = inline(&format!(
+        "package rensa.custom.t\n{RULES}\n{}",
+        deny.replace("  input.kind == \"Deployment\"\n", "")
+    ));
+    let e = error(&text);
+    assert!(
+        e.starts_with("p.yaml:6 (inline): execution exceeded time limit"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -39,7 +39,7 @@ use crate::{Error, Result};
 
 /// How long one module may take over one object before the evaluation is abandoned (and reported as a
 /// [`ERROR_RULE`] finding).
-pub const EVAL_TIME_LIMIT: std::time::Duration = std::time::Duration::from_millis(100);
+pub const EVAL_TIME_LIMIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The built-in rule id of the fail-closed finding for a custom module that could not be evaluated.
 pub const ERROR_RULE: &str = "custom-rule-error";
@@ -266,6 +266,11 @@ impl CustomModule {
     /// line `N` of the module is reported as line `N + offset` of `file`.
     pub fn compile_at(origin: &str, source: &str, file: &str, offset: u64) -> Result<CustomModule> {
         let mut engine = regorus::Engine::new();
+        // Also bounds the load-time evaluations of `rules` and `deny`.
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: EVAL_TIME_LIMIT,
+            check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+        });
         let package = engine
             .add_policy(origin.to_string(), source.to_string())
             .map_err(|e| located(origin, file, offset, &e))?;
@@ -339,10 +344,6 @@ impl CustomModule {
             return Err(invalid(origin, format!("{package} defines no `deny` rule")));
         }
         let deny = format!("data.{package}.deny");
-        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-            limit: EVAL_TIME_LIMIT,
-            check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
-        });
         // Prepares the engine (analysis, scheduling) once, so clones start ready.
         engine.set_input(Value::new_object());
         engine
