@@ -290,3 +290,79 @@ fn sarif_validates_and_points_at_the_manifest() {
     assert!(ids.contains(&"pod-capabilities-added"), "{ids:?}");
     assert_eq!(run["properties"]["rensa-allowed"], false);
 }
+
+/// Custom rules in Rego: the policy's `file:` modules are read relative to the policy file, their
+/// findings are printed like the built-in ones, an exception names a custom id, and SARIF stays valid.
+#[test]
+fn custom_rego_rules_deny_and_are_excepted() {
+    let rego = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rensa-policy/tests/fixtures/rego");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    for name in ["nolatest.rego", "team-label.rego"] {
+        std::fs::copy(rego.join("rules").join(name), dir.path().join("rules").join(name)).unwrap();
+    }
+    let policy = dir.path().join("deploy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nnetwork:\n  require_default_deny: false\ncustom_rules:\n  - file: rules/nolatest.rego\n  - file: rules/team-label.rego\nexceptions:\n  - rule: team-label-required\n    namespace: legacy\n    reason: predates team ownership\n    expires: 2099-12-31\n",
+    )
+    .unwrap();
+    let manifest = rego.join("workloads.yaml");
+    let run = |format: &str| {
+        rensa(
+            &[
+                "policy",
+                "check",
+                manifest.to_str().unwrap(),
+                "--policy",
+                policy.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+            None,
+        )
+    };
+    let out = run("table");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let m = manifest.display();
+    let fix = "reference the image by a version tag or, better, by digest";
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "CronJob/shop/report ({m}:42)\n  high     image-latest-tag  container report uses alpine:latest\n           at spec.jobTemplate.spec.template.spec.containers[0].image\n           fix: {fix}\nDeployment/shop/web ({m}:1)\n  high     image-latest-tag  container proxy uses nginx:latest\n           at spec.template.spec.containers[1].image\n           fix: {fix}\n  high     image-latest-tag  container migrate uses registry.local:5000/shop/migrate\n           at spec.template.spec.initContainers[0].image\n           fix: {fix}\nexcepted: Deployment/legacy/billing team-label-required metadata.labels.team (predates team ownership; until 2099-12-31)\nunknown kind: Service/shop/web (not checked)\nDENY: 3 findings, 1 excepted (policy {})\n",
+            policy.display()
+        )
+    );
+    let out = run("sarif");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/sarif-schema-2.1.0.json");
+    let sarif = text(&out.stdout);
+    if let Some(e) = rensa_testkit::sarif_errors(&schema, &sarif) {
+        panic!("SARIF 2.1.0 validation failed:\n{e}\n{sarif}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let rules: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["image-latest-tag", "team-label-required"]);
+
+    // A module that does not compile: exit 2 naming the .rego file and line.
+    std::fs::write(
+        dir.path().join("rules/team-label.rego"),
+        "package rensa.custom.team\n\nrules := {\n",
+    )
+    .unwrap();
+    let out = run("table");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:",
+            dir.path().join("rules/team-label.rego").display()
+        )),
+        "{stderr}"
+    );
+}

@@ -29,8 +29,13 @@
 //!   exec: deny                      # deny (default) | non-root | unprivileged
 //!   exec_allowed_users: [alice]     # API users (TLS client certificates) who may exec anything
 //!   allowed_plugins: ["docker.io/vieux/sshfs"]   # plugin globs (like images.allowed)
+//! custom_rules:                     # custom rules in Rego (see deploy::custom for the contract)
+//!   - file: rules/team-label.rego     # relative to the policy file's directory
+//!   - module: |                       # or the module inline
+//!       package rensa.custom.nolatest
+//!       ...
 //! exceptions:
-//!   - rule: pod-host-path           # required: a rule id
+//!   - rule: pod-host-path           # required: a rule id (built-in or declared by a custom module)
 //!     namespace: monitoring         # optional: limits the exception
 //!     name: node-exporter           # optional: the object's name
 //!     labels: {app: node-exporter}  # optional: all of these labels
@@ -39,10 +44,15 @@
 //! ```
 //!
 //! Unknown keys, unknown rule ids, missing reasons or expiries and malformed dates are refused with
-//! `FILE:LINE: message`, so a typo never silently lets a workload through.
+//! `FILE:LINE: message`, so a typo never silently lets a workload through. A custom module that does not
+//! compile is refused with the `.rego` file and line (for an inline module, the policy file's line).
+//! `file:` entries are resolved against the policy file's directory by [`DeployPolicy::read`] and
+//! [`DeployPolicy::parse_in`]; [`DeployPolicy::parse`] has no directory and refuses them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+
+use super::custom::CustomModule;
 
 use rensa_vulndb::suppress::Date;
 use serde::{Deserialize, Serialize};
@@ -181,6 +191,8 @@ pub struct DeployPolicy {
     pub secrets: Secrets,
     /// Docker authorization-plugin settings.
     pub docker: Docker,
+    /// Custom rules in Rego, in the order the policy lists them.
+    pub custom_rules: Vec<CustomModule>,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
 }
@@ -303,6 +315,7 @@ impl Default for DeployPolicy {
             images: Images::default(),
             secrets: Secrets::default(),
             docker: Docker::default(),
+            custom_rules: Vec::new(),
             exceptions: Vec::new(),
         }
     }
@@ -324,6 +337,8 @@ struct RawPolicy {
     secrets: Secrets,
     #[serde(default)]
     docker: Option<RawDocker>,
+    #[serde(default)]
+    custom_rules: Vec<Spanned<RawCustomRule>>,
     #[serde(default)]
     exceptions: Vec<Spanned<RawException>>,
 }
@@ -347,6 +362,13 @@ struct RawDocker {
     exec_allowed_users: Vec<Spanned<String>>,
     #[serde(default)]
     allowed_plugins: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCustomRule {
+    file: Option<Spanned<String>>,
+    module: Option<Spanned<String>>,
 }
 
 fn patterns_as_text<S: serde::Serializer>(
@@ -449,11 +471,24 @@ impl DeployPolicy {
             path: path.to_path_buf(),
             source,
         })?;
-        DeployPolicy::parse(&text, &path.display().to_string())
+        let dir = path.parent().unwrap_or(Path::new(""));
+        DeployPolicy::parse_with(&text, &path.display().to_string(), Some(dir))
     }
 
-    /// Parses a policy; `file` names it in errors (`FILE:LINE: message`).
+    /// Parses a policy; `file` names it in errors (`FILE:LINE: message`). Without a directory to resolve
+    /// them against, `custom_rules` entries with `file:` are refused (use [`DeployPolicy::read`] or
+    /// [`DeployPolicy::parse_in`]); inline `module:` entries are fine.
     pub fn parse(text: &str, file: &str) -> Result<DeployPolicy> {
+        DeployPolicy::parse_with(text, file, None)
+    }
+
+    /// [`DeployPolicy::parse`] resolving relative `custom_rules` `file:` entries and
+    /// `images.trust_policy` against `dir`.
+    pub fn parse_in(text: &str, file: &str, dir: &Path) -> Result<DeployPolicy> {
+        DeployPolicy::parse_with(text, file, Some(dir))
+    }
+
+    fn parse_with(text: &str, file: &str, dir: Option<&Path>) -> Result<DeployPolicy> {
         let at = |line: u64, message: String| Error::Invalid {
             location: if line > 0 {
                 format!("{file}:{line}")
@@ -525,8 +560,9 @@ impl DeployPolicy {
         let trust_policy = match raw.images.trust_policy {
             None => None,
             Some(p) => {
-                let base = Path::new(file).parent().unwrap_or(Path::new(""));
-                let path = base.join(&p.value);
+                // Like custom rules' files: relative to the policy's directory (the current
+                // directory for a policy parsed without one).
+                let path = dir.unwrap_or(Path::new("")).join(&p.value);
                 let (policy, notes) = rensa_trust::policy::Policy::read(&path)
                     .map_err(|e| at(p.referenced.line(), format!("images.trust_policy: {e}")))?;
                 Some(TrustPolicy {
@@ -547,12 +583,71 @@ impl DeployPolicy {
             None => Docker::default(),
             Some(d) => parse_docker(d, &at)?,
         };
+        let mut custom_rules: Vec<CustomModule> = Vec::new();
+        for entry in raw.custom_rules {
+            let line = entry.referenced.line();
+            let module = match (entry.value.file, entry.value.module) {
+                (Some(path), None) => {
+                    let Some(dir) = dir else {
+                        return Err(at(
+                            path.referenced.line(),
+                            format!(
+                                "custom_rules: `file: {}` needs the policy file's directory: read the policy from a file, or write the module inline (`module: |`)",
+                                path.value
+                            ),
+                        ));
+                    };
+                    let resolved = dir.join(&path.value);
+                    let origin = resolved.display().to_string();
+                    let source = std::fs::read_to_string(&resolved).map_err(|e| {
+                        at(
+                            path.referenced.line(),
+                            format!("custom_rules: cannot read {origin}: {e}"),
+                        )
+                    })?;
+                    CustomModule::compile(&origin, &source)?
+                }
+                (None, Some(source)) => {
+                    // The span starts at the module's first line (for a block scalar, the line after `|`).
+                    let start = source.referenced.line().max(1);
+                    let origin = format!("{file}:{start} (inline)");
+                    CustomModule::compile_at(&origin, &source.value, file, start - 1)?
+                }
+                _ => {
+                    return Err(at(
+                        line,
+                        "custom_rules: each entry needs exactly one of `file:` and `module:`".into(),
+                    ));
+                }
+            };
+            if let Some(other) = custom_rules.iter().find(|m| m.package == module.package) {
+                return Err(at(
+                    line,
+                    format!(
+                        "custom_rules: {} and {} are both package {}",
+                        other.origin, module.origin, module.package
+                    ),
+                ));
+            }
+            for r in &module.rules {
+                if let Some(other) = custom_rules.iter().find(|m| m.rule(&r.id).is_some()) {
+                    return Err(at(
+                        line,
+                        format!(
+                            "custom_rules: the rule id {:?} is declared by both {} and {}",
+                            r.id, other.package, module.package
+                        ),
+                    ));
+                }
+            }
+            custom_rules.push(module);
+        }
         let mut exceptions = Vec::new();
         for e in raw.exceptions {
             let line = e.referenced.line();
             let e = e.value;
             let id = e.rule.value;
-            if rule::rule(&id).is_none() {
+            if rule::rule(&id).is_none() && !custom_rules.iter().any(|m| m.rule(&id).is_some()) {
                 return Err(at(
                     e.rule.referenced.line(),
                     format!("exception for unknown rule {id:?}"),
@@ -592,6 +687,7 @@ impl DeployPolicy {
             images,
             secrets: raw.secrets,
             docker,
+            custom_rules,
             exceptions,
         })
     }

@@ -56,6 +56,8 @@ pub enum Applies {
     Secrets,
     /// Docker authorization-plugin checks (`docker.enabled`; [`crate::docker::rule::RULES`]).
     Docker,
+    /// Custom rules in Rego (`custom_rules`).
+    Custom,
 }
 
 /// The fixed description of one rule.
@@ -98,6 +100,12 @@ macro_rules! rules {
 }
 
 rules! {
+    "custom-rule-error" High Custom {
+        "custom rules must evaluate cleanly",
+        "a custom rule that fails to evaluate, or reports something other than the rules it declared, cannot vouch for the object: the gate fails closed rather than let it through unchecked",
+        "fix the custom Rego module named in the message (or, deliberately, add an exception for custom-rule-error)",
+        ["Open Policy Agent: Policy Language (Rego)", "NIST SP 800-190 4.4"]
+    }
     "image-not-pinned" Medium Images {
         "images must be referenced by digest",
         "a tag can be moved to another image after it was scanned and signed; only a digest names exactly the image that was checked",
