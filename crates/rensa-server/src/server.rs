@@ -192,24 +192,6 @@ impl Handle {
         self.state.metrics.render()
     }
 
-    /// Blocks until SIGTERM or SIGINT, then stops gracefully.
-    pub fn wait_for_signal(mut self) -> Result<()> {
-        if let Some(runtime) = &self.runtime {
-            runtime.block_on(async {
-                use tokio::signal::unix::{SignalKind, signal};
-                let mut term = signal(SignalKind::terminate()).map_err(Error::Runtime)?;
-                let mut int = signal(SignalKind::interrupt()).map_err(Error::Runtime)?;
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-                Ok::<(), Error>(())
-            })?;
-        }
-        self.stop_now();
-        Ok(())
-    }
-
     /// Stops accepting, lets requests in flight finish (at most 5 s), writes the audit log out and
     /// removes the authorization socket.
     pub fn shutdown(mut self) {
@@ -240,9 +222,21 @@ impl Drop for Handle {
     }
 }
 
-/// Starts the server from `config` and serves until SIGTERM or SIGINT (`rensa serve`).
+/// Starts the server from `config` and serves until SIGTERM or SIGINT (`rensa serve`), then stops
+/// gracefully. Says where it listens on standard error once the signal handlers are in place.
 pub fn run(config: ServeConfig, options: Options) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
     let handle = Server::start(config, options)?;
+    let Some(runtime) = handle.runtime.as_ref() else {
+        return Ok(());
+    };
+    let (mut term, mut int) = {
+        let _guard = runtime.enter();
+        (
+            signal(SignalKind::terminate()).map_err(Error::Runtime)?,
+            signal(SignalKind::interrupt()).map_err(Error::Runtime)?,
+        )
+    };
     eprintln!(
         "rensa serve: listening on https://{}{}",
         handle.addr(),
@@ -251,7 +245,15 @@ pub fn run(config: ServeConfig, options: Options) -> Result<()> {
             .map(|s| format!(", Docker authorization on {}", s.display()))
             .unwrap_or_default()
     );
-    handle.wait_for_signal()
+    runtime.block_on(async {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    });
+    eprintln!("rensa serve: stopping");
+    handle.shutdown();
+    Ok(())
 }
 
 async fn reload_loop(state: Arc<State>, mut seen: Seen, mut stopped: watch::Receiver<bool>) {

@@ -33,7 +33,9 @@ fn tags_are_pinned_to_registry_digests() {
     let addr = &registry.addr.clone();
     let f = start(
         "version: 1\n",
-        &format!("mutate: {{pin_digests: true, cache_ttl: 1m}}\nregistry: {{insecure: [\"{addr}\"], timeout: 5s}}\n"),
+        &format!(
+            "mutate: {{pin_digests: true, cache_ttl: 1m}}\nregistry: {{insecure: [\"{addr}\"], timeout: 5s}}\n"
+        ),
         options(),
     );
 
@@ -104,8 +106,14 @@ fn tags_are_pinned_to_registry_digests() {
     assert_eq!(lines[3]["verdict"], "deny");
     assert_eq!(lines[3]["rules"], json!(["internal-error"]));
     assert_eq!(lines[3]["reasons"], json!([reason]));
-    assert_eq!(f.metric("rensa_admission_requests_total{endpoint=\"mutate\",verdict=\"allow\"}"), 5.0);
-    assert_eq!(f.metric("rensa_admission_requests_total{endpoint=\"mutate\",verdict=\"deny\"}"), 1.0);
+    assert_eq!(
+        f.metric("rensa_admission_requests_total{endpoint=\"mutate\",verdict=\"allow\"}"),
+        5.0
+    );
+    assert_eq!(
+        f.metric("rensa_admission_requests_total{endpoint=\"mutate\",verdict=\"deny\"}"),
+        1.0
+    );
 }
 
 #[test]

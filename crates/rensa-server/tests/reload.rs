@@ -25,22 +25,37 @@ fn certificate_reload_uses_a_new_pair_and_refuses_a_bad_one() {
     // The new certificate without its key: refused, the old pair stays.
     std::fs::copy(&second.cert, f.path("tls.crt")).unwrap();
     wait_until(10, "a refused certificate reload", || {
-        metric_in(&f.handle().metrics(), "rensa_certificate_reloads_total{result=\"failure\"}") == 1.0
+        metric_in(
+            &f.handle().metrics(),
+            "rensa_certificate_reloads_total{result=\"failure\"}",
+        ) == 1.0
     });
     assert_eq!(served_old(), der(&f.pki.cert));
-    assert_eq!(metric_in(&f.handle().metrics(), "rensa_certificate_reloads_total{result=\"success\"}"), 0.0);
+    assert_eq!(
+        metric_in(
+            &f.handle().metrics(),
+            "rensa_certificate_reloads_total{result=\"success\"}"
+        ),
+        0.0
+    );
 
     // Its key arrives: new handshakes get the new certificate.
     std::fs::copy(&second.key, f.path("tls.key")).unwrap();
     wait_until(10, "a certificate reload", || {
-        metric_in(&f.handle().metrics(), "rensa_certificate_reloads_total{result=\"success\"}") == 1.0
+        metric_in(
+            &f.handle().metrics(),
+            "rensa_certificate_reloads_total{result=\"success\"}",
+        ) == 1.0
     });
     assert_eq!(served_new(), der(&second.cert));
     assert_ne!(der(&second.cert), der(&f.pki.cert));
     // Garbage is refused too, and the new pair stays.
     std::fs::write(f.path("tls.key"), "not a key").unwrap();
     wait_until(10, "a second refused reload", || {
-        metric_in(&f.handle().metrics(), "rensa_certificate_reloads_total{result=\"failure\"}") == 2.0
+        metric_in(
+            &f.handle().metrics(),
+            "rensa_certificate_reloads_total{result=\"failure\"}",
+        ) == 2.0
     });
     assert_eq!(served_new(), der(&second.cert));
     let reply = send_raw(f.addr, &new_client, &request("GET", "/readyz", b""));
@@ -106,7 +121,10 @@ fn bad_files_at_start_are_errors_naming_them() {
     let config = write_config(dir.path(), "");
     let start = || {
         let c = rensa_server::ServeConfig::read(&config).unwrap();
-        rensa_server::Server::start(c, options()).err().unwrap().to_string()
+        rensa_server::Server::start(c, options())
+            .err()
+            .unwrap()
+            .to_string()
     };
     let policy = dir.path().join("policy.yaml");
     std::fs::write(&policy, "version: 1\npod_security:\n  levle: restricted\n").unwrap();

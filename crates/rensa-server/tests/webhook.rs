@@ -34,7 +34,10 @@ fn sc0(o: &mut Value) -> &mut Value {
 /// only.
 fn rule_cases() -> Vec<(&'static str, Value)> {
     vec![
-        ("image-not-pinned", with(|o| c0(o)["image"] = json!("registry.example/shop/web:1.0"))),
+        (
+            "image-not-pinned",
+            with(|o| c0(o)["image"] = json!("registry.example/shop/web:1.0")),
+        ),
         (
             "image-registry-not-allowed",
             with(|o| c0(o)["image"] = json!(format!("evil.example/web@sha256:{}", "2".repeat(64)))),
@@ -69,8 +72,8 @@ fn rule_cases() -> Vec<(&'static str, Value)> {
         (
             "pod-apparmor",
             with(|o| {
-                o["spec"]["template"]["metadata"]["annotations"]
-                    ["container.apparmor.security.beta.kubernetes.io/web"] = json!("unconfined")
+                o["spec"]["template"]["metadata"]["annotations"]["container.apparmor.security.beta.kubernetes.io/web"] =
+                    json!("unconfined")
             }),
         ),
         (
@@ -82,7 +85,10 @@ fn rule_cases() -> Vec<(&'static str, Value)> {
             with(|o| sc0(o)["capabilities"]["drop"] = json!(["NET_RAW"])),
         ),
         ("pod-host-ipc", with(|o| spec_mut(o)["hostIPC"] = json!(true))),
-        ("pod-host-network", with(|o| spec_mut(o)["hostNetwork"] = json!(true))),
+        (
+            "pod-host-network",
+            with(|o| spec_mut(o)["hostNetwork"] = json!(true)),
+        ),
         (
             "pod-host-path",
             with(|o| spec_mut(o)["volumes"] = json!([{"name": "etc", "hostPath": {"path": "/etc"}}])),
@@ -97,7 +103,10 @@ fn rule_cases() -> Vec<(&'static str, Value)> {
             with(|o| sc0(o)["windowsOptions"] = json!({"hostProcess": true})),
         ),
         ("pod-privileged", with(|o| sc0(o)["privileged"] = json!(true))),
-        ("pod-proc-mount", with(|o| sc0(o)["procMount"] = json!("Unmasked"))),
+        (
+            "pod-proc-mount",
+            with(|o| sc0(o)["procMount"] = json!("Unmasked")),
+        ),
         (
             "pod-read-only-root-filesystem",
             with(|o| sc0(o)["readOnlyRootFilesystem"] = json!(false)),
@@ -131,13 +140,15 @@ fn rule_cases() -> Vec<(&'static str, Value)> {
         (
             "pod-sysctls",
             with(|o| {
-                spec_mut(o)["securityContext"]["sysctls"] = json!([{"name": "kernel.msgmax", "value": "65536"}])
+                spec_mut(o)["securityContext"]["sysctls"] =
+                    json!([{"name": "kernel.msgmax", "value": "65536"}])
             }),
         ),
         (
             "pod-volume-types",
             with(|o| {
-                spec_mut(o)["volumes"] = json!([{"name": "share", "nfs": {"server": "nfs.example", "path": "/"}}])
+                spec_mut(o)["volumes"] =
+                    json!([{"name": "share", "nfs": {"server": "nfs.example", "path": "/"}}])
             }),
         ),
         (
@@ -152,7 +163,10 @@ fn rule_cases() -> Vec<(&'static str, Value)> {
         ),
         (
             "secret-in-env",
-            with(|o| c0(o)["env"] = json!([{"name": "DB_PASSWORD", "value": "hunter2"}, {"name": "MODE", "value": "prod"}])),
+            with(|o| {
+                c0(o)["env"] =
+                    json!([{"name": "DB_PASSWORD", "value": "hunter2"}, {"name": "MODE", "value": "prod"}])
+            }),
         ),
     ]
 }
@@ -221,11 +235,17 @@ fn every_kind_allowed_and_denied() {
         "CronJob",
     ] {
         let good = workload(kind, "shop", "web");
-        let r = f.review("/validate", &review(&format!("{kind}-ok"), "CREATE", "shop", good.clone()));
+        let r = f.review(
+            "/validate",
+            &review(&format!("{kind}-ok"), "CREATE", "shop", good.clone()),
+        );
         assert_eq!(r, json!({"uid": format!("{kind}-ok"), "allowed": true}), "{kind}");
         let mut bad = good;
         spec_mut(&mut bad)["hostPID"] = json!(true);
-        let r = f.review("/validate", &review(&format!("{kind}-bad"), "UPDATE", "shop", bad));
+        let r = f.review(
+            "/validate",
+            &review(&format!("{kind}-bad"), "UPDATE", "shop", bad),
+        );
         assert_eq!(r["allowed"], false, "{kind}");
         let path = match kind {
             "Pod" => "spec",
@@ -280,10 +300,20 @@ fn namespace_from_the_request_exceptions_delete_and_dry_run_with_exact_audit_lin
         ]})
     );
     // DELETE and CONNECT are allowed without looking at an object.
-    let mut r2 = review("u-2", "DELETE", "shop", json!({"kind": "Pod", "metadata": {"name": "x"}}));
+    let mut r2 = review(
+        "u-2",
+        "DELETE",
+        "shop",
+        json!({"kind": "Pod", "metadata": {"name": "x"}}),
+    );
     r2["request"]["object"] = Value::Null;
     assert_eq!(f.review("/validate", &r2), json!({"uid": "u-2", "allowed": true}));
-    let r3 = review("u-3", "CREATE", "shop", with(|o| sc0(o)["privileged"] = json!(true)));
+    let r3 = review(
+        "u-3",
+        "CREATE",
+        "shop",
+        with(|o| sc0(o)["privileged"] = json!(true)),
+    );
     assert_eq!(f.review("/validate", &r3)["allowed"], false);
     assert_eq!(f.post("/validate", b"{not json").status, 400);
 
@@ -299,14 +329,23 @@ fn namespace_from_the_request_exceptions_delete_and_dry_run_with_exact_audit_lin
     assert_eq!(
         lines,
         vec![
-            merge(common("u-1", "CREATE", "Deployment/legacy/web"), json!({
+            merge(
+                common("u-1", "CREATE", "Deployment/legacy/web"),
+                json!({
                 "verdict": "allow", "dry_run": true, "rules": ["pod-host-port"],
-                "reasons": ["pod-host-port at spec.template.spec.containers[0].ports[0].hostPort is excepted until 2027-01-31: the legacy proxy binds port 80 until TICKET-7"]})),
-            merge(common("u-2", "DELETE", "Pod/shop/x"), json!({
-                "verdict": "allow", "dry_run": false, "rules": [], "reasons": []})),
-            merge(common("u-3", "CREATE", "Deployment/shop/web"), json!({
+                "reasons": ["pod-host-port at spec.template.spec.containers[0].ports[0].hostPort is excepted until 2027-01-31: the legacy proxy binds port 80 until TICKET-7"]})
+            ),
+            merge(
+                common("u-2", "DELETE", "Pod/shop/x"),
+                json!({
+                "verdict": "allow", "dry_run": false, "rules": [], "reasons": []})
+            ),
+            merge(
+                common("u-3", "CREATE", "Deployment/shop/web"),
+                json!({
                 "verdict": "deny", "dry_run": false, "rules": ["pod-privileged"],
-                "reasons": ["pod-privileged at spec.template.spec.containers[0].securityContext.privileged: container \"web\" runs privileged"]})),
+                "reasons": ["pod-privileged at spec.template.spec.containers[0].securityContext.privileged: container \"web\" runs privileged"]})
+            ),
             json!({"kind": "admission", "endpoint": "validate", "uid": "", "user": "", "groups": [],
                    "operation": "", "object": "", "verdict": "rejected", "dry_run": false, "rules": [],
                    "reasons": ["not an AdmissionReview v1: the body is not JSON: key must be a string at line 1 column 2"]}),
@@ -315,8 +354,14 @@ fn namespace_from_the_request_exceptions_delete_and_dry_run_with_exact_audit_lin
     // Keys are sorted in the file.
     let raw = std::fs::read_to_string(f.path("audit.jsonl")).unwrap();
     let first = raw.lines().next().unwrap();
-    assert!(first.starts_with("{\"dry_run\":true,\"endpoint\":\"validate\",\"groups\":["), "{first}");
-    assert!(first.contains("\"uid\":\"u-1\",\"user\":\"alice\",\"verdict\":\"allow\"}"), "{first}");
+    assert!(
+        first.starts_with("{\"dry_run\":true,\"endpoint\":\"validate\",\"groups\":["),
+        "{first}"
+    );
+    assert!(
+        first.contains("\"uid\":\"u-1\",\"user\":\"alice\",\"verdict\":\"allow\"}"),
+        "{first}"
+    );
 }
 
 #[test]
@@ -327,7 +372,12 @@ fn internal_errors_fail_closed_unless_the_namespace_is_fail_open() {
         ("shop", json!("a string")),
         ("sandbox", Value::Null),
     ] {
-        let mut r = review("u", "CREATE", namespace, json!({"kind": "Pod", "metadata": {"name": "p"}}));
+        let mut r = review(
+            "u",
+            "CREATE",
+            namespace,
+            json!({"kind": "Pod", "metadata": {"name": "p"}}),
+        );
         r["request"]["object"] = object;
         let got = f.review("/validate", &r);
         if namespace == "sandbox" {
@@ -414,7 +464,12 @@ fn oversize_bodies_get_413_without_being_read() {
     req.extend_from_slice(b"0\r\n\r\n");
     assert_eq!(send_raw(f.addr, &f.client, &req).status, 413);
     // A review under the limit is answered.
-    let small = review("s", "DELETE", "shop", json!({"kind": "Pod", "metadata": {"name": "p"}}));
+    let small = review(
+        "s",
+        "DELETE",
+        "shop",
+        json!({"kind": "Pod", "metadata": {"name": "p"}}),
+    );
     assert_eq!(f.review("/validate", &small)["allowed"], true);
 }
 
@@ -440,7 +495,8 @@ fn stalled_clients_are_dropped_within_the_timeout() {
     let tcp = TcpStream::connect(f.addr).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut tls = rustls::StreamOwned::new(conn, tcp);
-    tls.write_all(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    tls.write_all(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
     let mut data = Vec::new();
     let _ = tls.read_to_end(&mut data);
     let waited = start.elapsed();
@@ -471,15 +527,31 @@ fn health_readiness_metrics_and_h2() {
     assert_eq!(allowed["allowed"], true);
     let denied = with(|o| spec_mut(o)["hostNetwork"] = json!(true));
     for uid in ["d1", "d2"] {
-        assert_eq!(f.review("/validate", &review(uid, "CREATE", "shop", denied.clone()))["allowed"], false);
+        assert_eq!(
+            f.review("/validate", &review(uid, "CREATE", "shop", denied.clone()))["allowed"],
+            false
+        );
     }
     let metrics = f.get("/metrics");
-    assert!(metrics.headers.contains("text/plain; version=0.0.4"), "{}", metrics.headers);
+    assert!(
+        metrics.headers.contains("text/plain; version=0.0.4"),
+        "{}",
+        metrics.headers
+    );
     let text = metrics.text();
     for (series, value) in [
-        ("rensa_admission_requests_total{endpoint=\"validate\",verdict=\"allow\"}", 1.0),
-        ("rensa_admission_requests_total{endpoint=\"validate\",verdict=\"deny\"}", 2.0),
-        ("rensa_admission_requests_total{endpoint=\"mutate\",verdict=\"allow\"}", 0.0),
+        (
+            "rensa_admission_requests_total{endpoint=\"validate\",verdict=\"allow\"}",
+            1.0,
+        ),
+        (
+            "rensa_admission_requests_total{endpoint=\"validate\",verdict=\"deny\"}",
+            2.0,
+        ),
+        (
+            "rensa_admission_requests_total{endpoint=\"mutate\",verdict=\"allow\"}",
+            0.0,
+        ),
         ("rensa_admission_duration_seconds_count", 3.0),
         ("rensa_admission_duration_seconds_bucket{le=\"+Inf\"}", 3.0),
         ("rensa_policy_reloads_total{result=\"success\"}", 0.0),
@@ -569,7 +641,10 @@ fn docker_authz_socket_activates_and_allows() {
     };
     let (status, _, body) = call("/Plugin.Activate", b"");
     assert_eq!(status, 200);
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({"Implements": ["authz"]}));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"Implements": ["authz"]})
+    );
     let req = json!({"User": "bob", "UserAuthNMethod": "", "RequestMethod": "POST",
                      "RequestUri": "/v1.41/containers/create", "RequestBody": "e30=",
                      "RequestHeaders": {"Content-Type": "application/json"}});
@@ -585,8 +660,14 @@ fn docker_authz_socket_activates_and_allows() {
         json!({"Allow": false, "Msg": "rensa: the authorization request is not a JSON object, so it is denied", "Err": ""})
     );
     assert_eq!(call("/Other", b"").0, 404);
-    assert_eq!(f.metric("rensa_docker_authz_requests_total{verdict=\"allow\"}"), 1.0);
-    assert_eq!(f.metric("rensa_docker_authz_requests_total{verdict=\"deny\"}"), 1.0);
+    assert_eq!(
+        f.metric("rensa_docker_authz_requests_total{verdict=\"allow\"}"),
+        1.0
+    );
+    assert_eq!(
+        f.metric("rensa_docker_authz_requests_total{verdict=\"deny\"}"),
+        1.0
+    );
     assert_eq!(
         f.audit(),
         vec![
@@ -603,7 +684,10 @@ fn docker_authz_socket_activates_and_allows() {
     let e = rensa_server::Server::start(config, options()).err().unwrap();
     assert_eq!(
         e.to_string(),
-        format!("cannot listen on {}: another process is listening on it", socket.display())
+        format!(
+            "cannot listen on {}: another process is listening on it",
+            socket.display()
+        )
     );
     let mut f = f;
     f.handle.take().unwrap().shutdown();

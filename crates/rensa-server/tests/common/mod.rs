@@ -99,13 +99,12 @@ pub fn client(cas: &[&Path], alpn: &[&[u8]]) -> Arc<rustls::ClientConfig> {
             roots.add(cert.unwrap()).unwrap();
         }
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     // Every connection does a full handshake, so it sees the certificate served now (a resumed session
     // reports the certificate of the session it resumes).
@@ -150,8 +149,7 @@ impl Reply {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 }
 
@@ -183,7 +181,10 @@ pub fn send_raw(addr: SocketAddr, client: &Arc<rustls::ClientConfig>, request: &
             Ok(n) => data.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !data.is_empty() => break,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !data.is_empty() => break,
-            Err(e) => panic!("reading the response: {e} (after {:?})", String::from_utf8_lossy(&data)),
+            Err(e) => panic!(
+                "reading the response: {e} (after {:?})",
+                String::from_utf8_lossy(&data)
+            ),
         }
     }
     let peer = tls
@@ -363,7 +364,7 @@ pub fn workload(kind: &str, namespace: &str, name: &str) -> Value {
 }
 
 /// The pod spec of a workload built by [`workload`].
-pub fn spec_mut<'a>(object: &'a mut Value) -> &'a mut Value {
+pub fn spec_mut(object: &mut Value) -> &mut Value {
     let path: &[&str] = match object["kind"].as_str().unwrap() {
         "Pod" => &["spec"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
