@@ -6,7 +6,8 @@
 //! ```
 //!
 //! `kind` is `admission`, `docker-authz` or `policy-reload`. A line that cannot be written is printed to
-//! standard error instead (so no decision is lost), counted, and `/readyz` reports the failure.
+//! standard error instead (so no decision is lost), counted, and `/readyz` reports the failure until a
+//! line is written again.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -170,7 +171,12 @@ fn write_lines(
             Message::Line(record) => {
                 let mut line = serde_json::to_vec(&record).unwrap_or_default();
                 line.push(b'\n');
-                if let Err(e) = out.write_all(&line).and_then(|()| out.flush()) {
+                let written = out.write_all(&line).and_then(|()| out.flush());
+                if written.is_ok() {
+                    // Writing works again (the disk has room again): ready again.
+                    healthy.store(true, Ordering::Relaxed);
+                }
+                if let Err(e) = written {
                     let message = format!("cannot write the audit log {name}: {e}");
                     eprintln!(
                         "rensa serve: {message}; decision: {}",

@@ -693,3 +693,22 @@ fn docker_authz_socket_activates_and_allows() {
     f.handle.take().unwrap().shutdown();
     assert!(!socket.exists());
 }
+
+#[test]
+fn an_audit_log_that_cannot_be_written_makes_the_server_unready() {
+    // /dev/full opens, and every write fails with ENOSPC.
+    let f = start(POLICY, "audit_log: /dev/full\n", options());
+    assert_eq!(f.get("/readyz").status, 200);
+    let r = f.review("/validate", &review("a1", "CREATE", "shop", deployment()));
+    assert_eq!(r["allowed"], true);
+    assert!(f.handle().flush_audit(Duration::from_secs(5)));
+    let readyz = f.get("/readyz");
+    assert_eq!(readyz.status, 503);
+    assert_eq!(
+        readyz.text(),
+        "not ready: cannot write the audit log /dev/full: No space left on device (os error 28)\n"
+    );
+    assert_eq!(f.metric("rensa_audit_write_failures_total"), 1.0);
+    // Decisions go on (the lost line went to standard error).
+    assert_eq!(f.get("/healthz").status, 200);
+}
