@@ -109,9 +109,11 @@ impl AuditLog {
         })
     }
 
-    /// Queues a line; `time` is set now.
+    /// Queues a line; `time` is set now and `latency_ms` rounded to microseconds.
     pub fn write(&self, mut record: AuditRecord) {
         record.time = crate::time::rfc3339_millis(SystemTime::now());
+        // Microseconds are enough, and keep the lines short.
+        record.latency_ms = (record.latency_ms * 1000.0).round() / 1000.0;
         self.send(Message::Line(Box::new(record)));
     }
 
