@@ -712,3 +712,41 @@ fn an_audit_log_that_cannot_be_written_makes_the_server_unready() {
     // Decisions go on (the lost line went to standard error).
     assert_eq!(f.get("/healthz").status, 200);
 }
+
+#[test]
+fn reviews_over_http2() {
+    use http_body_util::{BodyExt as _, Full};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let f = start(POLICY, "", options());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+        let connector = tokio_rustls::TlsConnector::from(client(&[&f.pki.ca], &[b"h2"]));
+        let name = rustls::pki_types::ServerName::IpAddress(std::net::IpAddr::from([127, 0, 0, 1]).into());
+        let tls = connector.connect(name, tcp).await.unwrap();
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        let (mut sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+                .await
+                .unwrap();
+        tokio::spawn(connection);
+        for (i, privileged) in [false, true, false].into_iter().enumerate() {
+            let object = with(|o| sc0(o)["privileged"] = json!(privileged));
+            let body = serde_json::to_vec(&review(&format!("h2-{i}"), "CREATE", "shop", object)).unwrap();
+            let request = hyper::Request::post("https://127.0.0.1/validate")
+                .header("content-type", "application/json")
+                .body(Full::new(bytes::Bytes::from(body)))
+                .unwrap();
+            let response = sender.send_request(request).await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.version(), hyper::Version::HTTP_2);
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["response"]["uid"], format!("h2-{i}"));
+            assert_eq!(v["response"]["allowed"], !privileged);
+        }
+    });
+}
