@@ -34,12 +34,13 @@ pub enum Call {
     Response,
 }
 
-/// The decision on one plugin call.
-fn decide(policy: &DeployPolicy, body: &[u8]) -> Verdict {
-    // INTEGRATION: rensa_policy::docker — `AuthzRequest::from_json(body)`, then
-    // `authorize_request(policy, &request)` (or `authorize_response` for AuthZRes), turned into a
-    // Verdict from `AuthzDecision { allow, msg, rules }`. Until then every request is allowed.
-    let _ = (policy, body);
+/// The decision on one plugin call (`body` is the JSON object Docker sent).
+fn decide(policy: &DeployPolicy, call: Call, body: &[u8]) -> Verdict {
+    // INTEGRATION: rensa_policy::docker — `AuthzRequest::from_json(body)` (an error: deny with it),
+    // then `authorize_request(policy, &request)` for Call::Request or `authorize_response(..)` for
+    // Call::Response, turned into a Verdict from `AuthzDecision { allow, msg, rules }`.
+    // Until then every well-formed request is allowed.
+    let _ = (policy, call, body);
     Verdict {
         allow: true,
         msg: String::new(),
@@ -68,7 +69,7 @@ pub fn authorize(policy: &DeployPolicy, call: Call, body: &[u8]) -> (Vec<u8>, Ou
             .to_string()
     };
     let verdict = match &parsed {
-        Some(_) => decide(policy, body),
+        Some(_) => decide(policy, call, body),
         None => Verdict {
             allow: false,
             msg: "rensa: the authorization request is not a JSON object, so it is denied".into(),

@@ -67,7 +67,8 @@ impl State {
 /// Starts servers.
 pub struct Server;
 
-/// A running server; stopped by [`Handle::shutdown`] or when dropped.
+/// A running server on a runtime of its own; stopped by [`Handle::shutdown`] or when dropped (from
+/// synchronous code: dropped inside an async context it stops without waiting for requests in flight).
 pub struct Handle {
     addr: SocketAddr,
     authz_socket: Option<PathBuf>,
@@ -203,6 +204,14 @@ impl Handle {
             return;
         };
         let _ = self.stop.send(true);
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Dropped inside an async context, where blocking is not allowed: stop without waiting.
+            runtime.shutdown_background();
+            if let Some(socket) = &self.authz_socket {
+                let _ = std::fs::remove_file(socket);
+            }
+            return;
+        }
         if let Some(mut done) = self.done.take() {
             runtime.block_on(async {
                 let _ = tokio::time::timeout(Duration::from_secs(5), done.recv()).await;
