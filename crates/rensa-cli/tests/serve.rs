@@ -56,6 +56,17 @@ fn bad_policy_or_config_exits_2_with_file_and_line() {
         stderr.starts_with(&format!("rensa: error: {}:6: ", config.display())),
         "{stderr}"
     );
+
+    let missing = dir.path().join("missing.yaml");
+    let out = serve(&missing);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "rensa: error: {}: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
 }
 
 #[test]

@@ -86,7 +86,7 @@ impl AuditLog {
                     .open(path)
                     .map_err(|source| Error::Io {
                         path: path.clone(),
-                        source,
+                        error: source,
                     })?,
             ),
         };

@@ -139,7 +139,7 @@ pub fn prepare_socket(path: &Path) -> Result<()> {
 pub fn restrict_socket(path: &Path) -> Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })
 }
 

@@ -204,7 +204,7 @@ impl ServeConfig {
     pub fn read(path: &Path) -> Result<ServeConfig> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         ServeConfig::parse(&text, path)
     }

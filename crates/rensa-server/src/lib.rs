@@ -34,14 +34,13 @@ use std::path::PathBuf;
 /// What can go wrong starting or running the server.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file could not be read or written (the cause is in the message, not repeated as a source).
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The configuration is not valid; `location` is `FILE:LINE` (or `FILE`).
     #[error("{location}: {message}")]
@@ -80,7 +79,7 @@ pub enum Error {
     },
     /// The async runtime could not be started.
     #[error("cannot start the runtime: {0}")]
-    Runtime(#[source] std::io::Error),
+    Runtime(std::io::Error),
 }
 
 /// The result type of rensa-server.

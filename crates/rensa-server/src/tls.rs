@@ -47,7 +47,7 @@ pub fn load(cert_path: &Path, key_path: &Path) -> Result<CertifiedKey> {
     let read = |path: &Path| {
         std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
-            source,
+            error: source,
         })
     };
     certified_key(&read(cert_path)?, &read(key_path)?, cert_path, key_path)
