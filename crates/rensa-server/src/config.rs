@@ -9,6 +9,7 @@
 //! fail_open_namespaces: [sandbox] # internal errors allow here (with a warning) instead of deny
 //! unknown_kinds: allow            # allow (with a warning, default) | deny
 //! max_request_bytes: 3145728      # larger bodies get 413 (default 3 MiB)
+//! max_connections: 1024           # open HTTPS connections; more wait to be accepted (default 1024)
 //! request_timeout: 10s            # TLS handshake, headers and body must arrive within this (default 10s)
 //! reload_interval: 2s             # how often cert, key and policy are checked for changes (default 2s)
 //! mutate: {pin_digests: true, cache_ttl: 5m}   # /mutate pins tags to digests (default off)
@@ -110,6 +111,8 @@ pub struct ServeConfig {
     pub unknown_kinds: UnknownKinds,
     /// Larger request bodies are refused with 413.
     pub max_request_bytes: u64,
+    /// At most this many HTTPS connections are open at once; more wait to be accepted.
+    pub max_connections: usize,
     /// The TLS handshake, the request headers and the body must each arrive within this.
     pub request_timeout: Duration,
     /// How often certificate, key and policy files are checked for changes.
@@ -137,6 +140,8 @@ struct RawConfig {
     unknown_kinds: UnknownKinds,
     #[serde(default)]
     max_request_bytes: Option<Spanned<u64>>,
+    #[serde(default)]
+    max_connections: Option<Spanned<u64>>,
     #[serde(default)]
     request_timeout: Option<Spanned<String>>,
     #[serde(default)]
@@ -279,6 +284,16 @@ impl ServeConfig {
             }
             Some(v) => v.value,
         };
+        let max_connections = match raw.max_connections {
+            None => 1024,
+            Some(v) if v.value == 0 || v.value > 1_000_000 => {
+                return Err(at(
+                    v.referenced.line(),
+                    "max_connections: must be between 1 and 1000000".into(),
+                ));
+            }
+            Some(v) => v.value as usize,
+        };
         Ok(ServeConfig {
             source: path.to_path_buf(),
             listen,
@@ -294,6 +309,7 @@ impl ServeConfig {
             fail_open_namespaces: raw.fail_open_namespaces.into_iter().collect(),
             unknown_kinds: raw.unknown_kinds,
             max_request_bytes,
+            max_connections,
             request_timeout: duration(raw.request_timeout, "request_timeout", Duration::from_secs(10))?,
             reload_interval: duration(raw.reload_interval, "reload_interval", Duration::from_secs(2))?,
             mutate: MutateConfig {
@@ -354,6 +370,7 @@ mod tests {
         assert_eq!(c.audit_log, AuditTarget::Stdout);
         assert_eq!(c.unknown_kinds, UnknownKinds::Allow);
         assert_eq!(c.max_request_bytes, 3 * 1024 * 1024);
+        assert_eq!(c.max_connections, 1024);
         assert_eq!(c.request_timeout, Duration::from_secs(10));
         assert_eq!(c.reload_interval, Duration::from_secs(2));
         assert!(!c.mutate.pin_digests);

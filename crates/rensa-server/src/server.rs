@@ -297,7 +297,16 @@ async fn serve_https(
     mut stopped: watch::Receiver<bool>,
     done: mpsc::Sender<()>,
 ) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
     loop {
+        // At most max_connections open: the next one is accepted when one closes.
+        let slot = tokio::select! {
+            _ = stopped.changed() => return,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => return,
+            },
+        };
         let (tcp, _peer) = tokio::select! {
             _ = stopped.changed() => return,
             accepted = listener.accept() => match accepted {
@@ -326,7 +335,7 @@ async fn serve_https(
                 service_fn(move |req| route(state.clone(), req))
             };
             serve_connection(TokioIo::new(tls), service, timeout, stopped).await;
-            drop(done);
+            drop((done, slot));
         });
     }
 }

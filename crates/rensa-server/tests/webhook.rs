@@ -750,3 +750,24 @@ fn reviews_over_http2() {
         }
     });
 }
+
+#[test]
+fn connections_beyond_the_limit_wait_for_a_free_slot() {
+    let f = start(POLICY, "max_connections: 1\n", options());
+    // One idle connection holds the only slot until the handshake timeout (1 s) drops it.
+    let idle = TcpStream::connect(f.addr).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    let reply = f.get("/healthz");
+    let waited = start.elapsed();
+    assert_eq!(reply.status, 200);
+    assert!(
+        waited >= Duration::from_millis(700) && waited < Duration::from_secs(4),
+        "{waited:?}"
+    );
+    drop(idle);
+    // With the slot free, requests are answered at once.
+    let start = Instant::now();
+    assert_eq!(f.get("/healthz").status, 200);
+    assert!(start.elapsed() < Duration::from_millis(700));
+}
