@@ -32,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
     let ctx = Context {
         policy: &policy,
         secrets: None,
-        unknown_kinds: if body.len() % 2 == 0 { UnknownKinds::Allow } else { UnknownKinds::Deny },
+        unknown_kinds: if body.len() % 2 == 0 {
+            UnknownKinds::Allow
+        } else {
+            UnknownKinds::Deny
+        },
         fail_open: &fail_open,
         today: Date::parse("2026-11-23").unwrap(),
     };
@@ -42,11 +46,18 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(decision.allowed, decision.status.is_none());
     let response: serde_json::Value =
         serde_json::from_slice(&admission::response(&for_validate.uid, &decision)).unwrap();
-    assert_eq!(response["response"]["uid"].as_str(), Some(for_validate.uid.as_str()));
+    assert_eq!(
+        response["response"]["uid"].as_str(),
+        Some(for_validate.uid.as_str())
+    );
     assert_eq!(response["response"]["allowed"].as_bool(), Some(decision.allowed));
     if let Ok(object) = for_mutate.take_object() {
         for u in rensa_server::mutate::unpinned(&object) {
-            assert!(u.pointer.starts_with("/spec/") && u.pointer.ends_with("/image"), "{}", u.pointer);
+            assert!(
+                u.pointer.starts_with("/spec/") && u.pointer.ends_with("/image"),
+                "{}",
+                u.pointer
+            );
             assert!(!u.image.contains('@'));
         }
     }
