@@ -771,3 +771,31 @@ fn connections_beyond_the_limit_wait_for_a_free_slot() {
     assert_eq!(f.get("/healthz").status, 200);
     assert!(start.elapsed() < Duration::from_millis(700));
 }
+
+#[test]
+fn idle_keep_alive_connections_are_closed_after_the_timeout() {
+    let f = start(POLICY, "", options());
+    let name = rustls::pki_types::ServerName::IpAddress(std::net::IpAddr::from([127, 0, 0, 1]).into());
+    let conn = rustls::ClientConnection::new(f.client.clone(), name).unwrap();
+    let tcp = TcpStream::connect(f.addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(6))).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut data = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !data.ends_with(b"ok\n") {
+        let n = tls.read(&mut buf).unwrap();
+        assert!(n > 0);
+        data.extend_from_slice(&buf[..n]);
+    }
+    // Now idle: the server closes the connection within the timeout (1 s) and some slack.
+    let start = Instant::now();
+    let closed = match tls.read(&mut buf) {
+        Ok(0) => true,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut,
+        Ok(_) => false,
+    };
+    assert!(closed);
+    assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+}
