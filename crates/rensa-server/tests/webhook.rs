@@ -485,7 +485,7 @@ fn stalled_clients_are_dropped_within_the_timeout() {
     assert_eq!(n, 0, "the server closes the connection");
     let waited = start.elapsed();
     assert!(
-        waited >= Duration::from_millis(900) && waited < Duration::from_secs(4),
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(8),
         "{waited:?}"
     );
     // Headers that never end: the header read timeout closes the connection.
@@ -500,7 +500,7 @@ fn stalled_clients_are_dropped_within_the_timeout() {
     let mut data = Vec::new();
     let _ = tls.read_to_end(&mut data);
     let waited = start.elapsed();
-    assert!(waited < Duration::from_secs(4), "{waited:?}");
+    assert!(waited < Duration::from_secs(8), "{waited:?}");
     // A body that stops arriving: 408.
     let start = Instant::now();
     let reply = send_raw(
@@ -513,7 +513,7 @@ fn stalled_clients_are_dropped_within_the_timeout() {
         reply.text(),
         "the request body did not arrive within request_timeout (1000 ms)\n"
     );
-    assert!(start.elapsed() < Duration::from_secs(4));
+    assert!(start.elapsed() < Duration::from_secs(8));
 }
 
 #[test]
@@ -753,8 +753,8 @@ fn reviews_over_http2() {
 
 #[test]
 fn connections_beyond_the_limit_wait_for_a_free_slot() {
-    let f = start(POLICY, "max_connections: 1\n", options());
-    // One idle connection holds the only slot until the handshake timeout (1 s) drops it.
+    let f = start(POLICY, "max_connections: 1\nrequest_timeout: 3s\n", options());
+    // One idle connection holds the only slot until the handshake timeout (3 s) drops it.
     let idle = TcpStream::connect(f.addr).unwrap();
     std::thread::sleep(Duration::from_millis(100));
     let start = Instant::now();
@@ -762,14 +762,14 @@ fn connections_beyond_the_limit_wait_for_a_free_slot() {
     let waited = start.elapsed();
     assert_eq!(reply.status, 200);
     assert!(
-        waited >= Duration::from_millis(700) && waited < Duration::from_secs(4),
+        waited >= Duration::from_millis(2500) && waited < Duration::from_secs(10),
         "{waited:?}"
     );
     drop(idle);
-    // With the slot free, requests are answered at once.
+    // With the slot free, requests are answered without waiting for a timeout.
     let start = Instant::now();
     assert_eq!(f.get("/healthz").status, 200);
-    assert!(start.elapsed() < Duration::from_millis(700));
+    assert!(start.elapsed() < Duration::from_millis(2500));
 }
 
 #[test]
@@ -797,5 +797,5 @@ fn idle_keep_alive_connections_are_closed_after_the_timeout() {
         Ok(_) => false,
     };
     assert!(closed);
-    assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+    assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
 }

@@ -79,15 +79,23 @@ impl rensa_policy::deploy::secret::SecretDetector for TokenDetector {
 }
 
 /// Writes `serve.yaml` (HTTPS on 127.0.0.1:0, tls.crt/tls.key, policy.yaml, audit.jsonl, short timeouts,
-/// fail-open namespace `sandbox`) plus `extra` lines (which may name another `audit_log`).
+/// fail-open namespace `sandbox`) plus `extra` lines (which may replace `audit_log`, `request_timeout` and `reload_interval`).
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let path = dir.join("serve.yaml");
     let mut text = String::from(
         "version: 1\nlisten: 127.0.0.1:0\ntls: {cert: tls.crt, key: tls.key}\npolicy: policy.yaml\n\
-         fail_open_namespaces: [sandbox]\nrequest_timeout: 1s\nreload_interval: 100ms\n",
+         fail_open_namespaces: [sandbox]\n",
     );
-    if !extra.contains("audit_log:") {
-        text.push_str("audit_log: audit.jsonl\n");
+    for default in [
+        "audit_log: audit.jsonl",
+        "request_timeout: 1s",
+        "reload_interval: 100ms",
+    ] {
+        let key = default.split(':').next().unwrap();
+        if !extra.contains(&format!("{key}:")) {
+            text.push_str(default);
+            text.push('\n');
+        }
     }
     text.push_str(extra);
     std::fs::write(&path, text).unwrap();
