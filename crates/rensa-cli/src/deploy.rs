@@ -51,7 +51,7 @@ pub(crate) struct CheckArgs {
 }
 
 /// The image checks' secret rules (rensa-checks), looking at env values, command lines and ConfigMap data.
-struct Secrets(rensa_checks::secret::SecretScanner);
+pub(crate) struct Secrets(pub(crate) rensa_checks::secret::SecretScanner);
 
 impl SecretDetector for Secrets {
     fn detect(&self, name: &str, text: &str) -> Vec<DetectedSecret> {

@@ -4,6 +4,7 @@ mod db;
 mod deploy;
 mod report;
 mod scan;
+mod serve;
 mod trust;
 
 use std::io::{IsTerminal, Write};
@@ -44,6 +45,9 @@ enum Command {
     /// Policies: check Kubernetes manifests against the deploy policy; convert trust policies to and
     /// from containers-policy.json.
     Policy(trust::PolicyArgs),
+    /// Serve the Kubernetes admission webhook (/validate, /mutate) over HTTPS, health and metrics, and
+    /// optionally the Docker authorization plugin.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -260,6 +264,7 @@ fn main() -> ExitCode {
         Command::Attest(a) => trust::attest(a),
         Command::Verify(a) => trust::verify(a),
         Command::Policy(a) => trust::policy(a),
+        Command::Serve(a) => serve::run(a).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

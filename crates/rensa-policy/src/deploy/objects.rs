@@ -113,6 +113,20 @@ impl Object {
         }
     }
 
+    /// One object from a JSON value (an admission request's object), read as [`parse_manifests`] reads
+    /// each document; a `List` or anything but exactly one object is [`Error::Invalid`].
+    pub fn from_value(value: Value, source: Source) -> Result<Object> {
+        let mut out = Vec::new();
+        collect(value, &source, &mut out)?;
+        if out.len() != 1 {
+            return Err(Error::Invalid {
+                location: source.to_string(),
+                message: format!("expected one Kubernetes object, found {}", out.len()),
+            });
+        }
+        Ok(out.remove(0))
+    }
+
     /// Whether the gate understands this kind (see [`is_known_kind`]).
     pub fn is_known(&self) -> bool {
         is_known_kind(&self.kind)
