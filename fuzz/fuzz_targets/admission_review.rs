@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let policy = admission::admission_policy(policy);
     let fail_open: BTreeSet<String> = ["sandbox".to_string()].into();
     let ctx = Context {
+        images: None,
         policy: &policy,
         secrets: None,
         unknown_kinds: if body.len() % 2 == 0 {

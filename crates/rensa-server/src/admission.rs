@@ -187,6 +187,8 @@ pub struct Context<'a> {
     pub fail_open: &'a BTreeSet<String>,
     /// Today, for exception expiry.
     pub today: Date,
+    /// The image verifier, when the policy verifies images against their registry.
+    pub images: Option<&'a dyn rensa_policy::deploy::verify::ImageVerifier>,
 }
 
 /// The policy as admission applies it: `network-no-default-deny` off (it needs a whole namespace).
@@ -256,7 +258,16 @@ pub fn validate(review: &mut Review, ctx: &Context<'_>) -> Decision {
     let reference = object.reference().to_string();
     let objects = [object];
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        deploy::check_with(ctx.policy, &objects, ctx.today, ctx.secrets)
+        deploy::check_in(
+            ctx.policy,
+            &objects,
+            &deploy::Context {
+                today: ctx.today,
+                now: rensa_trust::predicate::Timestamp::now(),
+                secrets: ctx.secrets,
+                images: ctx.images,
+            },
+        )
     }));
     match checked {
         Ok(report) => decide(reference, &report, ctx.unknown_kinds),

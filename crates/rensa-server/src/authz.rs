@@ -8,22 +8,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use rensa_policy::deploy::DeployPolicy;
-use serde_json::{Value, json};
+use rensa_policy::deploy::verify::ImageVerifier;
+use rensa_policy::docker::{self, PluginCall};
 
 use crate::audit::AuditRecord;
 use crate::metrics::Outcome;
 use crate::{Error, Result};
-
-/// A Docker authorization decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    /// Whether the engine may go on.
-    pub allow: bool,
-    /// The message the Docker client shows.
-    pub msg: String,
-    /// The rule ids that decided.
-    pub rules: Vec<String>,
-}
 
 /// Which plugin call is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,75 +24,57 @@ pub enum Call {
     Response,
 }
 
-/// The decision on one plugin call (`body` is the JSON object Docker sent).
-fn decide(policy: &DeployPolicy, call: Call, body: &[u8]) -> Verdict {
-    // INTEGRATION: rensa_policy::docker — `AuthzRequest::from_json(body)` (an error: deny with it),
-    // then `authorize_request(policy, &request)` for Call::Request or `authorize_response(..)` for
-    // Call::Response, turned into a Verdict from `AuthzDecision { allow, msg, rules }`.
-    // Until then every well-formed request is allowed.
-    let _ = (policy, call, body);
-    Verdict {
-        allow: true,
-        msg: String::new(),
-        rules: Vec::new(),
+impl Call {
+    fn plugin_call(self) -> PluginCall {
+        match self {
+            Call::Request => PluginCall::Request,
+            Call::Response => PluginCall::Response,
+        }
+    }
+
+    /// The plugin endpoint's name (`AuthZPlugin.AuthZReq`).
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Call::Request => "AuthZPlugin.AuthZReq",
+            Call::Response => "AuthZPlugin.AuthZRes",
+        }
     }
 }
 
 /// The JSON answer to `/Plugin.Activate`.
 pub fn activate() -> Vec<u8> {
-    br#"{"Implements":["authz"]}"#.to_vec()
+    docker::ACTIVATE_RESPONSE.to_vec()
 }
 
-/// Decides one AuthZReq or AuthZRes call: the answer's body, the outcome and the audit line.
-pub fn authorize(policy: &DeployPolicy, call: Call, body: &[u8]) -> (Vec<u8>, Outcome, AuditRecord) {
+/// Decides one AuthZReq or AuthZRes call with [`rensa_policy::docker`] (images verified with
+/// `images` when the policy asks for it): the answer's body, the outcome and the audit line. A body
+/// that cannot be decoded is denied (fail closed).
+pub fn authorize(
+    policy: &DeployPolicy,
+    images: Option<&dyn ImageVerifier>,
+    call: Call,
+    body: &[u8],
+) -> (Vec<u8>, Outcome, AuditRecord) {
     let start = Instant::now();
-    let parsed: Option<serde_json::Map<String, Value>> = match serde_json::from_slice(body) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
-    };
-    let text = |key: &str| {
-        parsed
-            .as_ref()
-            .and_then(|m| m.get(key))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let verdict = match &parsed {
-        Some(_) => decide(policy, call, body),
-        None => Verdict {
-            allow: false,
-            msg: "rensa: the authorization request is not a JSON object, so it is denied".into(),
-            rules: Vec::new(),
-        },
-    };
-    let answer = serde_json::to_vec(&json!({
-        "Allow": verdict.allow,
-        "Msg": verdict.msg,
-        "Err": "",
-    }))
-    .unwrap_or_default();
+    let (answer, decision) = docker::answer_with(policy, call.plugin_call(), body, images);
+    let decision = decision.unwrap_or_else(|| docker::AuthzDecision::bad_request("no decision"));
     let record = AuditRecord {
         kind: "docker-authz".into(),
-        endpoint: match call {
-            Call::Request => "AuthZPlugin.AuthZReq",
-            Call::Response => "AuthZPlugin.AuthZRes",
-        }
-        .into(),
-        user: text("User"),
-        operation: text("RequestMethod"),
-        object: text("RequestUri"),
-        verdict: if verdict.allow { "allow" } else { "deny" }.into(),
-        rules: verdict.rules.clone(),
-        reasons: if verdict.msg.is_empty() {
+        endpoint: call.endpoint().into(),
+        user: decision.user.clone(),
+        operation: decision.method.clone(),
+        object: decision.uri.clone(),
+        verdict: if decision.allow { "allow" } else { "deny" }.into(),
+        rules: decision.rules.clone(),
+        reasons: if decision.msg.is_empty() {
             Vec::new()
         } else {
-            vec![verdict.msg.clone()]
+            vec![decision.msg.clone()]
         },
         latency_ms: start.elapsed().as_secs_f64() * 1000.0,
         ..AuditRecord::default()
     };
-    let outcome = if verdict.allow {
+    let outcome = if decision.allow {
         Outcome::Allow
     } else {
         Outcome::Deny
@@ -147,11 +119,13 @@ pub fn restrict_socket(path: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    use serde_json::{Value, json};
+
     #[test]
     fn allow_path_and_malformed_request() {
         let policy = DeployPolicy::default();
-        let body = br#"{"User":"alice","RequestMethod":"POST","RequestUri":"/v1.41/containers/create","RequestBody":"e30="}"#;
-        let (answer, outcome, record) = authorize(&policy, Call::Request, body);
+        let body = br#"{"User":"alice","RequestMethod":"POST","RequestUri":"/v1.41/containers/create","RequestBody":"eyJJbWFnZSI6ImJ1c3lib3gifQ=="}"#;
+        let (answer, outcome, record) = authorize(&policy, None, Call::Request, body);
         assert_eq!(
             serde_json::from_slice::<Value>(&answer).unwrap(),
             json!({"Allow": true, "Msg": "", "Err": ""})
@@ -160,7 +134,7 @@ mod tests {
         assert_eq!(record.object, "/v1.41/containers/create");
         assert_eq!(record.user, "alice");
         assert_eq!(record.operation, "POST");
-        let (answer, outcome, record) = authorize(&policy, Call::Response, b"nope");
+        let (answer, outcome, record) = authorize(&policy, None, Call::Response, b"nope");
         assert_eq!(outcome, Outcome::Deny);
         assert_eq!(record.verdict, "deny");
         let v: Value = serde_json::from_slice(&answer).unwrap();

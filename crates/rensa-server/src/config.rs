@@ -85,6 +85,20 @@ pub struct RegistryConfig {
     pub timeout: Duration,
 }
 
+impl RegistryConfig {
+    /// How to reach `registry` (`HOST[:PORT]`): plain HTTP when it is listed as insecure.
+    pub fn options_for(&self, registry: &str) -> rensa_oci::RegistryOptions {
+        rensa_oci::RegistryOptions {
+            insecure: self.insecure.contains(registry),
+            ca_file: self.ca_file.clone(),
+            username: None,
+            password: None,
+            timeout_secs: self.timeout.as_secs().max(1),
+            auth_file: self.auth_file.clone(),
+        }
+    }
+}
+
 /// The Docker authorization plugin endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DockerAuthzConfig {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rensa_oci::{Digest, RegistryOptions, RegistryRef, Repository};
+use rensa_oci::{Digest, RegistryRef, Repository};
 use rensa_policy::deploy::objects::Object;
 use serde_json::{Value, json};
 
@@ -38,20 +38,32 @@ impl DigestResolver for RegistryResolver {
             image: image.to_string(),
             message,
         };
-        let options = RegistryOptions {
-            insecure: self.config.insecure.contains(&image.registry),
-            ca_file: self.config.ca_file.clone(),
-            username: None,
-            password: None,
-            timeout_secs: self.config.timeout.as_secs().max(1),
-            auth_file: self.config.auth_file.clone(),
-        };
+        let options = self.config.options_for(&image.registry);
         let repository = Repository::open(image, &options).map_err(|e| error(e.to_string()))?;
         match repository.manifest(&image.reference()) {
             Ok(Some(manifest)) => Ok(manifest.digest),
             Ok(None) => Err(error("the registry has no such tag".into())),
             Err(e) => Err(error(e.to_string())),
         }
+    }
+}
+
+/// The digests the image verifier checked (`images.trust_policy` / `images.max_age`): pinning to them
+/// makes the cluster run exactly what was verified. The verifier caches by tag and digest itself.
+pub struct VerifiedResolver(pub std::sync::Arc<rensa_policy::deploy::verify::RegistryVerifier>);
+
+impl DigestResolver for VerifiedResolver {
+    fn resolve(&self, image: &RegistryRef) -> Result<Digest> {
+        use rensa_policy::deploy::verify::ImageVerifier as _;
+        let error = |message: String| Error::Resolve {
+            image: image.to_string(),
+            message,
+        };
+        let verified = self.0.verify(&image.to_string()).map_err(error)?;
+        verified
+            .digest
+            .parse()
+            .map_err(|e: rensa_oci::Error| error(e.to_string()))
     }
 }
 

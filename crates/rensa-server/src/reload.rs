@@ -2,7 +2,8 @@
 //!
 //! Every `reload_interval` the files are read and hashed (SHA-256). When the certificate or key changed,
 //! the new pair is checked (PEM, key matches certificate) and used for new handshakes; a bad pair is
-//! refused and the old one kept. When the policy changed it is parsed; a bad policy is refused and the
+//! refused and the old one kept. When the policy (or a file it names: the trust policy, `.rego`
+//! files) changed it is parsed; a bad policy is refused and the
 //! last good one kept. Each attempt is counted (`rensa_*_reloads_total{result}`), a refusal is written to
 //! standard error (one line) and, for the policy, to the audit log (kind `policy-reload`). A change is
 //! attempted once: a refused file is tried again only when its content changes again.
@@ -21,9 +22,10 @@ use crate::server::State;
 pub type Fingerprint = Result<[u8; 32], String>;
 
 /// Hashes the contents of `paths` together.
-pub fn fingerprint(paths: &[&Path]) -> Fingerprint {
+pub fn fingerprint<P: AsRef<Path>>(paths: &[P]) -> Fingerprint {
     let mut hasher = Sha256::new();
     for path in paths {
+        let path = path.as_ref();
         let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         hasher.update((data.len() as u64).to_le_bytes());
         hasher.update(&data);
@@ -46,6 +48,13 @@ pub struct Seen {
     pub tls: Fingerprint,
     /// Policy.
     pub policy: Fingerprint,
+}
+
+/// The policy file and the files it names (trust policy, `.rego` files): a change to any reloads it.
+pub(crate) fn policy_files<'a>(file: &'a Path, policy: &'a DeployPolicy) -> Vec<std::path::PathBuf> {
+    let mut files = vec![file.to_path_buf()];
+    files.extend(policy.files());
+    files
 }
 
 /// Checks the files once and reloads what changed.
@@ -75,7 +84,7 @@ pub(crate) fn check(state: &Arc<State>, seen: &mut Seen) {
             }
         }
     }
-    let policy = fingerprint(&[&config.policy]);
+    let policy = fingerprint(&policy_files(&config.policy, &state.policy()));
     if policy != seen.policy {
         seen.policy = policy.clone();
         let loaded = match policy {

@@ -15,6 +15,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rensa_policy::deploy::secret::SecretDetector;
+use rensa_policy::deploy::verify::{ImageVerifier, RegistryVerifier};
 use rensa_policy::deploy::{Date, DeployPolicy};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, watch};
@@ -41,10 +42,17 @@ pub struct Options {
     pub today: Option<Date>,
 }
 
+/// The policy in force and, when it verifies images against their registry, the verifier built for
+/// it (replaced together on reload, so a request never sees one without the other).
+struct Active {
+    policy: Arc<DeployPolicy>,
+    verifier: Option<Arc<RegistryVerifier>>,
+}
+
 /// The server's shared state.
 pub(crate) struct State {
     pub(crate) config: ServeConfig,
-    policy: RwLock<Arc<DeployPolicy>>,
+    active: RwLock<Arc<Active>>,
     pub(crate) certs: Arc<CertStore>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) audit: AuditLog,
@@ -54,13 +62,47 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn policy(&self) -> Arc<DeployPolicy> {
-        self.policy.read().unwrap_or_else(|e| e.into_inner()).clone()
+    pub(crate) fn policy(&self) -> Arc<DeployPolicy> {
+        self.active().policy.clone()
+    }
+
+    fn active(&self) -> Arc<Active> {
+        self.active.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub(crate) fn set_policy(&self, policy: DeployPolicy) {
-        *self.policy.write().unwrap_or_else(|e| e.into_inner()) =
-            Arc::new(admission::admission_policy(policy));
+        *self.active.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(Active::new(policy, &self.config.registry));
+    }
+}
+
+impl Active {
+    fn new(policy: DeployPolicy, registry: &crate::config::RegistryConfig) -> Active {
+        let policy = admission::admission_policy(policy);
+        let verifier = policy.images.needs_registry().then(|| {
+            let registry = registry.clone();
+            Arc::new(RegistryVerifier::per_registry(&policy.images, move |host| {
+                registry.options_for(host)
+            }))
+        });
+        Active {
+            policy: Arc::new(policy),
+            verifier,
+        }
+    }
+
+    fn images(&self) -> Option<&dyn ImageVerifier> {
+        self.verifier.as_deref().map(|v| v as &dyn ImageVerifier)
+    }
+}
+
+/// Runs `f`, which may wait for a registry when images are verified (a cache miss), without
+/// holding up the other requests of this runtime worker.
+fn may_block<T>(verifies: bool, f: impl FnOnce() -> T) -> T {
+    if verifies {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
     }
 }
 
@@ -84,11 +126,11 @@ impl Server {
     /// multi-threaded runtime of its own.
     pub fn start(config: ServeConfig, options: Options) -> Result<Handle> {
         let metrics = Arc::new(Metrics::default());
+        let policy = DeployPolicy::read(&config.policy)?;
         let seen = Seen {
             tls: reload::fingerprint(&[&config.tls.cert, &config.tls.key]),
-            policy: reload::fingerprint(&[&config.policy]),
+            policy: reload::fingerprint(&reload::policy_files(&config.policy, &policy)),
         };
-        let policy = DeployPolicy::read(&config.policy)?;
         metrics.policy_loaded(reload::unix_now());
         let certs = Arc::new(CertStore::new(crate::tls::load(
             &config.tls.cert,
@@ -132,7 +174,7 @@ impl Server {
         };
         let authz_socket = config.docker_authz.as_ref().map(|a| a.socket.clone());
         let state = Arc::new(State {
-            policy: RwLock::new(Arc::new(admission::admission_policy(policy))),
+            active: RwLock::new(Arc::new(Active::new(policy, &config.registry))),
             certs,
             metrics,
             audit,
@@ -525,15 +567,18 @@ async fn admission_endpoint(
     };
     let decision = match endpoint {
         Endpoint::Validate => {
-            let policy = state.policy();
+            let active = state.active();
             let ctx = Context {
-                policy: &policy,
+                policy: &active.policy,
                 secrets: state.secrets.as_deref().map(|s| s as &dyn SecretDetector),
                 unknown_kinds: state.config.unknown_kinds,
                 fail_open: &state.config.fail_open_namespaces,
                 today: state.today.unwrap_or_else(Date::today_utc),
+                images: active.images(),
             };
-            admission::validate(&mut review, &ctx)
+            may_block(active.verifier.is_some(), || {
+                admission::validate(&mut review, &ctx)
+            })
         }
         Endpoint::Mutate => mutate(state, &mut review).await,
     };
@@ -595,7 +640,11 @@ async fn mutate(state: &Arc<State>, review: &mut Review) -> Decision {
     if crate::mutate::unpinned(&object).is_empty() {
         return Decision::allow(reference);
     }
-    let resolver = state.resolver.clone();
+    // With image verification the pins are the digests the verifier checked.
+    let resolver: Arc<dyn DigestResolver> = match &state.active().verifier {
+        Some(v) => Arc::new(crate::mutate::VerifiedResolver(v.clone())),
+        None => state.resolver.clone(),
+    };
     let pinned = tokio::task::spawn_blocking(move || crate::mutate::pin(&object, resolver.as_ref())).await;
     match pinned {
         Ok(Ok(patch)) => {
@@ -633,7 +682,7 @@ async fn mutate(state: &Arc<State>, review: &mut Review) -> Decision {
 }
 
 async fn authz_route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
-    const PLUGIN_JSON: &str = "application/vnd.docker.plugins.v1+json";
+    const PLUGIN_JSON: &str = rensa_policy::docker::CONTENT_TYPE;
     let call = match (req.method(), req.uri().path()) {
         (&Method::POST, "/Plugin.Activate") => {
             return Ok(json_response(authz::activate(), PLUGIN_JSON));
@@ -648,11 +697,7 @@ async fn authz_route(state: Arc<State>, req: Request<Incoming>) -> Result<Respon
             state.metrics.authz(Outcome::Rejected);
             state.audit.write(AuditRecord {
                 kind: "docker-authz".into(),
-                endpoint: match call {
-                    authz::Call::Request => "AuthZPlugin.AuthZReq",
-                    authz::Call::Response => "AuthZPlugin.AuthZRes",
-                }
-                .into(),
+                endpoint: call.endpoint().into(),
                 verdict: "rejected".into(),
                 reasons: vec![message.clone()],
                 ..AuditRecord::default()
@@ -660,8 +705,10 @@ async fn authz_route(state: Arc<State>, req: Request<Incoming>) -> Result<Respon
             return Ok(text(status, format!("{message}\n")));
         }
     };
-    let policy = state.policy();
-    let (answer, outcome, record) = authz::authorize(&policy, call, &body);
+    let active = state.active();
+    let (answer, outcome, record) = may_block(active.verifier.is_some(), || {
+        authz::authorize(&active.policy, active.images(), call, &body)
+    });
     state.metrics.authz(outcome);
     state.audit.write(record);
     Ok(json_response(answer, PLUGIN_JSON))

@@ -126,3 +126,87 @@ fn mutation_off_allows_without_a_patch() {
         json!({"uid": "x", "allowed": true})
     );
 }
+
+/// The message of a denied review, and its rule ids (from `Kind/ns/name denied: [ids]; …`).
+fn denial(r: &Value) -> String {
+    assert_eq!(r["allowed"], false, "{r}");
+    r["status"]["message"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn images_are_verified_at_admission_and_pinned_to_the_verified_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::start(&dir.path().join("registry"), None, Auth::Anonymous);
+    let digest = registry.push(&example(), "latest", "demo/app:v1", &[]);
+    let addr = registry.addr.clone();
+    // A trust policy that wants a signature by a key nobody used, and images at most 30 days old (the
+    // example image was built on 2025-05-16).
+    let (_, files) = rensa_trust::key::generate_key_files(
+        rensa_trust::key::KeySpec::EcdsaP256,
+        b"pw",
+        rensa_trust::key::EncryptOptions::default(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("release.pub"), files.public_pem).unwrap();
+    let trust = dir.path().join("trust.yaml");
+    std::fs::write(
+        &trust,
+        "version: 1\nkeys: {release: {path: release.pub}}\ndefault: {signatures: {keys: [release]}}\n",
+    )
+    .unwrap();
+    let policy = format!(
+        "version: 1\nimages:\n  trust_policy: {}\n  max_age: 30d\n  cache_ttl: 10m\n",
+        trust.display()
+    );
+    let f = start(
+        &policy,
+        &format!("mutate: {{pin_digests: true}}\nregistry: {{insecure: [\"{addr}\"], timeout: 5s}}\n"),
+        options(),
+    );
+    let mut pod = workload("Pod", "shop", "web");
+    spec_mut(&mut pod)["containers"][0]["image"] = json!(format!("{addr}/demo/app:v1"));
+    let message = denial(&f.review("/validate", &review("v1", "CREATE", "shop", pod.clone())));
+    assert!(
+        message.starts_with("Pod/shop/web denied: [image-not-trusted, image-too-old]"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "container \"web\" runs {addr}/demo/app:v1 ({digest}), which the trust policy {} rejects: signatures: no signatures found",
+            trust.display()
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "container \"web\" runs {addr}/demo/app:v1 ({digest}), built 2025-05-16T00:00:00Z ("
+        )),
+        "{message}"
+    );
+    // /mutate pins the tag to the digest the verifier checked.
+    let r = f.review("/mutate", &review("m1", "CREATE", "shop", pod));
+    assert_eq!(
+        patch_of(&r),
+        json!([{"op": "replace", "path": "/spec/containers/0/image",
+                "value": format!("{addr}/demo/app:v1@{digest}")}])
+    );
+    // A tag the registry does not have cannot be verified: denied (fail closed).
+    let mut missing = workload("Pod", "shop", "gone");
+    spec_mut(&mut missing)["containers"][0]["image"] = json!(format!("{addr}/demo/app:nope"));
+    let message = denial(&f.review("/validate", &review("v2", "CREATE", "shop", missing)));
+    assert!(
+        message.starts_with("Pod/shop/gone denied: [image-verification-failed]"),
+        "{message}"
+    );
+    assert!(message.contains("no such image in the registry"), "{message}");
+    // Results are cached by digest: with the registry gone, the verified image still gets the same
+    // answer (from the cache) and the unknown one still fails closed.
+    drop(registry);
+    let mut again = workload("Pod", "shop", "web");
+    spec_mut(&mut again)["containers"][0]["image"] = json!(format!("{addr}/demo/app:v1"));
+    let message = denial(&f.review("/validate", &review("v3", "CREATE", "shop", again)));
+    assert!(
+        message.starts_with("Pod/shop/web denied: [image-not-trusted, image-too-old]"),
+        "{message}"
+    );
+}

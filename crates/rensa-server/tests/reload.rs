@@ -152,3 +152,57 @@ fn bad_files_at_start_are_errors_naming_them() {
         "{e}"
     );
 }
+
+#[test]
+fn custom_rules_at_admission_reload_with_their_rego_file() {
+    // The module lives beside the policy; an edit of the .rego file alone reloads the policy.
+    let team = "package rensa.custom.team\n\nrules := {\"team-label-required\": {\"title\": \"workloads need a team label\", \"severity\": \"medium\"}}\n\ndeny contains {\"rule\": \"team-label-required\", \"msg\": sprintf(\"%s has no team label\", [input.name]), \"path\": \"metadata.labels\"} if {\n\tnot input.labels.team\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("team.rego");
+    std::fs::write(&rules, team).unwrap();
+    let policy = format!("version: 1\ncustom_rules:\n  - file: {}\n", rules.display());
+    let f = start(&policy, "", options());
+    let pod = workload("Pod", "shop", "p");
+    let r = f.review("/validate", &review("c1", "CREATE", "shop", pod.clone()));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert_eq!(
+        r["status"]["message"],
+        "Pod/shop/p denied: [team-label-required]; team-label-required at metadata.labels: p has no team label"
+    );
+    let mut labelled = pod.clone();
+    labelled["metadata"]["labels"]["team"] = json!("shop");
+    assert_eq!(
+        f.review("/validate", &review("c2", "CREATE", "shop", labelled))["allowed"],
+        true
+    );
+
+    // A module that no longer compiles: refused, naming the .rego file and line; the last good
+    // policy stays in force.
+    std::fs::write(
+        &rules,
+        team.replace("not input.labels.team", "not input.labels.team =="),
+    )
+    .unwrap();
+    wait_until(10, "the refused policy reload", || {
+        f.metric("rensa_policy_reloads_total{result=\"failure\"}") == 1.0
+    });
+    let r = f.review("/validate", &review("c3", "CREATE", "shop", pod.clone()));
+    assert_eq!(r["allowed"], false);
+    let rejected: Vec<_> = f
+        .audit()
+        .into_iter()
+        .filter(|l| l["kind"] == "policy-reload")
+        .collect();
+    let reason = rejected[0]["reasons"][0].as_str().unwrap();
+    assert!(reason.starts_with(&format!("{}:", rules.display())), "{reason}");
+
+    // A module that allows everything: applied.
+    std::fs::write(&rules, team.replace("not input.labels.team", "false")).unwrap();
+    wait_until(10, "the policy reload", || {
+        f.metric("rensa_policy_reloads_total{result=\"success\"}") == 1.0
+    });
+    assert_eq!(
+        f.review("/validate", &review("c4", "CREATE", "shop", pod))["allowed"],
+        true
+    );
+}

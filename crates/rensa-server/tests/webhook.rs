@@ -184,12 +184,21 @@ fn reference(object: &Value) -> String {
 fn every_rule_denies_alone_and_the_good_objects_pass() {
     let f = start(POLICY, "", options());
     let cases = rule_cases();
-    // Every rule of the deploy gate is covered, except the namespace-wide one admission cannot judge.
+    // Every rule of the deploy gate is covered, except the namespace-wide one admission cannot judge
+    // and those that need more than this policy: image verification against a registry (tests/mutate.rs)
+    // and custom Rego rules (custom_rules_at_admission below).
     let covered: BTreeSet<&str> = cases.iter().map(|(r, _)| *r).collect();
+    let elsewhere = [
+        "network-no-default-deny",
+        "image-not-trusted",
+        "image-too-old",
+        "image-verification-failed",
+        "custom-rule-error",
+    ];
     let all: BTreeSet<&str> = rensa_policy::deploy::RULES
         .iter()
         .map(|r| r.id)
-        .filter(|id| *id != "network-no-default-deny")
+        .filter(|id| !elsewhere.contains(id))
         .collect();
     assert_eq!(covered, all);
     for (rule, object) in cases {
@@ -645,19 +654,39 @@ fn docker_authz_socket_activates_and_allows() {
         serde_json::from_slice::<Value>(&body).unwrap(),
         json!({"Implements": ["authz"]})
     );
-    let req = json!({"User": "bob", "UserAuthNMethod": "", "RequestMethod": "POST",
-                     "RequestUri": "/v1.41/containers/create", "RequestBody": "e30=",
-                     "RequestHeaders": {"Content-Type": "application/json"}});
+    // Decisions come from rensa_policy::docker with the server's policy (images.allowed, digests).
+    use base64::Engine as _;
+    let create = |body: Value| {
+        let body = serde_json::to_vec(&body).unwrap();
+        json!({"User": "bob", "UserAuthNMethod": "", "RequestMethod": "POST",
+               "RequestUri": "/v1.41/containers/create",
+               "RequestBody": base64::engine::general_purpose::STANDARD.encode(&body),
+               "RequestHeaders": {"Content-Type": "application/json",
+                                  "Content-Length": body.len().to_string()}})
+    };
+    let image = format!("registry.example/shop/web@sha256:{}", "ab".repeat(32));
+    let req = create(json!({"Image": image, "HostConfig": {"Privileged": false}}));
     let (status, _, body) = call("/AuthZPlugin.AuthZReq", &serde_json::to_vec(&req).unwrap());
     assert_eq!(status, 200);
     assert_eq!(
         serde_json::from_slice::<Value>(&body).unwrap(),
         json!({"Allow": true, "Msg": "", "Err": ""})
     );
-    let (_, _, body) = call("/AuthZPlugin.AuthZRes", b"garbage");
+    let req = create(json!({"Image": image, "HostConfig": {"Privileged": true}}));
+    let (_, _, body) = call("/AuthZPlugin.AuthZReq", &serde_json::to_vec(&req).unwrap());
+    let privileged =
+        "rensa: denied (docker-privileged): privileged containers are not allowed; run without --privileged";
     assert_eq!(
         serde_json::from_slice::<Value>(&body).unwrap(),
-        json!({"Allow": false, "Msg": "rensa: the authorization request is not a JSON object, so it is denied", "Err": ""})
+        json!({"Allow": false, "Msg": privileged, "Err": ""})
+    );
+    let (_, _, body) = call("/AuthZPlugin.AuthZRes", b"garbage");
+    let garbage = serde_json::from_slice::<Value>(&body).unwrap();
+    assert_eq!(garbage["Allow"], false);
+    let garbage = garbage["Msg"].as_str().unwrap().to_owned();
+    assert!(
+        garbage.starts_with("rensa: denied (docker-bad-request): the authorization request cannot be read: "),
+        "{garbage}"
     );
     assert_eq!(call("/Other", b"").0, 404);
     assert_eq!(
@@ -666,7 +695,7 @@ fn docker_authz_socket_activates_and_allows() {
     );
     assert_eq!(
         f.metric("rensa_docker_authz_requests_total{verdict=\"deny\"}"),
-        1.0
+        2.0
     );
     assert_eq!(
         f.audit(),
@@ -674,9 +703,12 @@ fn docker_authz_socket_activates_and_allows() {
             json!({"kind": "docker-authz", "endpoint": "AuthZPlugin.AuthZReq", "uid": "", "user": "bob",
                    "groups": [], "operation": "POST", "object": "/v1.41/containers/create",
                    "verdict": "allow", "dry_run": false, "rules": [], "reasons": []}),
+            json!({"kind": "docker-authz", "endpoint": "AuthZPlugin.AuthZReq", "uid": "", "user": "bob",
+                   "groups": [], "operation": "POST", "object": "/v1.41/containers/create",
+                   "verdict": "deny", "dry_run": false, "rules": ["docker-privileged"], "reasons": [privileged]}),
             json!({"kind": "docker-authz", "endpoint": "AuthZPlugin.AuthZRes", "uid": "", "user": "",
                    "groups": [], "operation": "", "object": "", "verdict": "deny", "dry_run": false,
-                   "rules": [], "reasons": ["rensa: the authorization request is not a JSON object, so it is denied"]}),
+                   "rules": ["docker-bad-request"], "reasons": [garbage]}),
         ]
     );
     // A second server cannot take a socket that is in use; the socket is removed at shutdown.

@@ -482,6 +482,20 @@ impl DeployPolicy {
         DeployPolicy::parse_with(text, file, None)
     }
 
+    /// The other files this policy was read from: the trust policy and the custom rules' `.rego`
+    /// files (a server watches them with the policy file to reload on change).
+    pub fn files(&self) -> Vec<std::path::PathBuf> {
+        let mut files: Vec<std::path::PathBuf> =
+            self.images.trust_policy.iter().map(|t| t.path.clone()).collect();
+        files.extend(
+            self.custom_rules
+                .iter()
+                .filter(|m| !m.origin.ends_with(" (inline)"))
+                .map(|m| std::path::PathBuf::from(&m.origin)),
+        );
+        files
+    }
+
     /// [`DeployPolicy::parse`] resolving relative `custom_rules` `file:` entries and
     /// `images.trust_policy` against `dir`.
     pub fn parse_in(text: &str, file: &str, dir: &Path) -> Result<DeployPolicy> {

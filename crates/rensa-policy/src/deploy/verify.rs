@@ -156,11 +156,14 @@ impl<T: Clone> TtlCache<T> {
     }
 }
 
+/// How to reach a registry (`HOST[:PORT]`).
+pub type OptionsFor = dyn Fn(&str) -> RegistryOptions + Send + Sync;
+
 /// Verifies images against their registry, with results cached by digest.
 pub struct RegistryVerifier {
     trust: Option<Arc<Policy>>,
     want_created: bool,
-    options: RegistryOptions,
+    options: Box<OptionsFor>,
     digests: TtlCache<String>,
     results: TtlCache<VerifiedImage>,
     signatures: VerifyCache,
@@ -170,11 +173,20 @@ impl RegistryVerifier {
     /// A verifier for `images` (its trust policy, whether build times are needed, the cache TTL),
     /// reaching registries with `options`.
     pub fn new(images: &super::config::Images, options: RegistryOptions) -> RegistryVerifier {
+        RegistryVerifier::per_registry(images, move |_| options.clone())
+    }
+
+    /// [`RegistryVerifier::new`] with options chosen per registry (`HOST[:PORT]`), e.g. plain HTTP
+    /// for some of them.
+    pub fn per_registry(
+        images: &super::config::Images,
+        options: impl Fn(&str) -> RegistryOptions + Send + Sync + 'static,
+    ) -> RegistryVerifier {
         let ttl = Duration::from_secs(images.cache_ttl.seconds().max(0) as u64);
         RegistryVerifier {
             trust: images.trust_policy.as_ref().map(|t| t.policy.clone()),
             want_created: images.max_age.is_some(),
-            options,
+            options: Box::new(options),
             digests: TtlCache::new(ttl),
             results: TtlCache::new(ttl),
             signatures: VerifyCache::new(4096),
@@ -199,7 +211,7 @@ impl RegistryVerifier {
             Some(d) => format!("{}@{d}", text.split('@').next().unwrap_or(text)),
             None => text.to_owned(),
         };
-        let resolved = registry::resolve(&by, &self.options).map_err(|e| e.to_string())?;
+        let resolved = registry::resolve(&by, &(self.options)(&name.registry)).map_err(|e| e.to_string())?;
         if known.is_none() {
             self.digests.put(text.to_owned(), resolved.digest.clone());
         }
