@@ -1,192 +1,29 @@
-//! End to end with a real dockerd 20.10: the test serves the Docker plugin protocol on
-//! `/run/docker/plugins/NAME.sock` (a small test-only HTTP/1.1 server over `rensa_policy::docker::answer`;
-//! `run_plugin` is the one place to swap for the real server), starts dockerd with
-//! `--authorization-plugin=NAME` and checks with the 20.10 client that a plain `docker run` passes while
-//! `--privileged`, `-v /:/host`, `--pid=host` and `docker exec` are denied with rensa's message.
-//! Skipped (loudly) only when dockerd is not installed; needs root, as CI has.
+//! End to end with a real dockerd 20.10 and the real server: rensa-server serves the Docker plugin
+//! protocol on `/run/docker/plugins/NAME.sock` (its `docker_authz` socket, beside the HTTPS webhook),
+//! the test starts dockerd with `--authorization-plugin=NAME` and checks with the 20.10 client that a
+//! plain `docker run` passes while `--privileged`, `-v /:/host`, `--pid=host`, `docker exec` and more
+//! are denied with rensa's message; policy changes are picked up by the server's reload, and every
+//! decision is in its audit log. Skipped (loudly) only when dockerd is not installed; needs root, as
+//! CI has.
 
-#[path = "support/dockerd.rs"]
+mod common;
+#[path = "common/dockerd.rs"]
 mod dockerd;
 
 use std::io::{Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::thread::JoinHandle;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
 use std::time::Duration;
 
-use rensa_policy::deploy::DeployPolicy;
-use rensa_policy::docker::{self, AuthzDecision, CONTENT_TYPE, PluginCall};
+use common::*;
 
-/// One call the plugin answered (the audit trail of the test server).
-#[derive(Debug, Clone)]
-struct Audited {
-    path: String,
-    decision: Option<AuthzDecision>,
-}
-
-/// The running test plugin; stops, closes its connections and removes the socket on drop.
-struct PluginGuard {
-    path: PathBuf,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-    connections: Arc<Mutex<Vec<UnixStream>>>,
-    policy: Arc<RwLock<DeployPolicy>>,
-    audit: Arc<Mutex<Vec<Audited>>>,
-}
-
-impl PluginGuard {
-    fn set_policy(&self, policy: DeployPolicy) {
-        *self.policy.write().unwrap() = policy;
-    }
-
-    fn audit(&self) -> Vec<Audited> {
-        self.audit.lock().unwrap().clone()
-    }
-}
-
-impl Drop for PluginGuard {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
-        for c in self.connections.lock().unwrap().iter() {
-            let _ = c.shutdown(std::net::Shutdown::Both);
-        }
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-const MAX_HEADER: usize = 64 * 1024;
-const MAX_BODY: usize = 32 * 1024 * 1024;
-
-/// Serves the plugin protocol on `socket` with `policy` until the guard is dropped.
-fn run_plugin(socket: &Path, policy: DeployPolicy) -> PluginGuard {
-    let _ = std::fs::remove_file(socket);
-    let listener = UnixListener::bind(socket).unwrap_or_else(|e| panic!("{}: {e}", socket.display()));
-    listener.set_nonblocking(true).unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let connections = Arc::new(Mutex::new(Vec::new()));
-    let policy = Arc::new(RwLock::new(policy));
-    let audit = Arc::new(Mutex::new(Vec::new()));
-    let accept = {
-        let (stop, connections, policy, audit) =
-            (stop.clone(), connections.clone(), policy.clone(), audit.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        stream.set_nonblocking(false).unwrap();
-                        // Bounded: an idle connection ends after 60 s; the guard shuts them all down.
-                        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-                        connections.lock().unwrap().push(stream.try_clone().unwrap());
-                        let (policy, audit) = (policy.clone(), audit.clone());
-                        std::thread::spawn(move || serve(stream, &policy, &audit));
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                    Err(_) => break,
-                }
-            }
-        })
-    };
-    PluginGuard {
-        path: socket.to_path_buf(),
-        stop,
-        accept: Some(accept),
-        connections,
-        policy,
-        audit,
-    }
-}
-
-fn respond(stream: &mut UnixStream, status: &str, body: &[u8], close: bool) -> std::io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {CONTENT_TYPE}\r\nContent-Length: {}\r\n{}\r\n",
-        body.len(),
-        if close { "Connection: close\r\n" } else { "" }
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    stream.flush()
-}
-
-/// HTTP/1.1 with Content-Length bodies and keep-alive, one request after another.
-fn serve(mut stream: UnixStream, policy: &RwLock<DeployPolicy>, audit: &Mutex<Vec<Audited>>) {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        let head_end = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if buf.len() > MAX_HEADER {
-                let _ = respond(&mut stream, "431 Request Header Fields Too Large", b"{}", true);
-                return;
-            }
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-        let mut lines = head.split("\r\n");
-        let request_line = lines.next().unwrap_or("");
-        let mut parts = request_line.split(' ');
-        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let mut length = 0usize;
-        let mut close = false;
-        let mut chunked = false;
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = value.parse().unwrap_or(usize::MAX),
-                "connection" => close = value.eq_ignore_ascii_case("close"),
-                "transfer-encoding" => chunked = true,
-                _ => {}
-            }
-        }
-        if chunked {
-            let _ = respond(&mut stream, "411 Length Required", b"{}", true);
-            return;
-        }
-        if length > MAX_BODY {
-            let _ = respond(&mut stream, "413 Payload Too Large", b"{}", true);
-            return;
-        }
-        while buf.len() < head_end + length {
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let body: Vec<u8> = buf[head_end..head_end + length].to_vec();
-        buf.drain(..head_end + length);
-        let path = path.to_string();
-        let result = match (method, PluginCall::from_path(&path)) {
-            ("POST", Some(call)) => {
-                let (answer, decision) = docker::answer(&policy.read().unwrap(), call, &body);
-                audit.lock().unwrap().push(Audited { path, decision });
-                respond(&mut stream, "200 OK", &answer, close)
-            }
-            ("POST", None) => respond(&mut stream, "404 Not Found", br#"{"Err":"not found"}"#, close),
-            _ => respond(
-                &mut stream,
-                "405 Method Not Allowed",
-                br#"{"Err":"POST only"}"#,
-                close,
-            ),
-        };
-        if result.is_err() || close {
-            return;
-        }
-    }
+/// Replaces the served policy file and waits until the server has applied it.
+fn set_policy(f: &Fixture, text: &str) {
+    let before = f.metric("rensa_policy_reloads_total{result=\"success\"}");
+    std::fs::write(f.path("policy.yaml"), text).unwrap();
+    wait_until(10, "the policy reload", || {
+        f.metric("rensa_policy_reloads_total{result=\"success\"}") > before
+    });
 }
 
 /// One raw API call to dockerd (POST, JSON body): the status code and the response.
@@ -237,7 +74,12 @@ fn dockerd_consults_rensa() {
     );
     let plugins = Path::new("/run/docker/plugins");
     std::fs::create_dir_all(plugins).unwrap_or_else(|e| panic!("{}: {e} (run as root)", plugins.display()));
-    let plugin = run_plugin(&plugins.join(format!("{name}.sock")), DeployPolicy::default());
+    let socket = plugins.join(format!("{name}.sock"));
+    let f = start(
+        "version: 1\n",
+        &format!("docker_authz: {{socket: {}}}\n", socket.display()),
+        options(),
+    );
     let daemon = dockerd::Dockerd::start(&dockerd_bin, &[format!("--authorization-plugin={name}")])
         .unwrap_or_else(|e| panic!("dockerd: {e}"));
     let log = || daemon.log_tail(40);
@@ -411,9 +253,7 @@ fn dockerd_consults_rensa() {
         ),
     );
     // The same policy option the capture's plugin had: unprivileged exec passes, privileged does not.
-    plugin.set_policy(
-        DeployPolicy::parse("version: 1\ndocker:\n  exec: unprivileged\n", "policy.yaml").unwrap(),
-    );
+    set_policy(&f, "version: 1\ndocker:\n  exec: unprivileged\n");
     let out = daemon.docker(&["exec", &container, "id", "-u"]);
     assert!(out.status.success(), "{}\n{}", text(&out), log());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
@@ -427,12 +267,9 @@ fn dockerd_consults_rensa() {
     assert!(out.status.success(), "{}\n{}", text(&out), log());
 
     // An image allowlist: pulls and runs of other images are refused before the engine reaches a registry.
-    plugin.set_policy(
-        DeployPolicy::parse(
-            "version: 1\nimages:\n  allowed: [\"registry.local:5000/**\"]\n",
-            "policy.yaml",
-        )
-        .unwrap(),
+    set_policy(
+        &f,
+        "version: 1\nimages:\n  allowed: [\"registry.local:5000/**\"]\n",
     );
     denied(
         &["pull", "busybox:1.36"],
@@ -443,21 +280,45 @@ fn dockerd_consults_rensa() {
         "rensa: denied (docker-image-not-allowed): the image rensa-e2e:latest (docker.io/library/rensa-e2e) is not in an allowed repository",
     );
 
-    // Every call was decided and recorded: the denials name their rules and the engine call.
-    let audit = plugin.audit();
-    assert_eq!(audit.iter().filter(|a| a.path == "/Plugin.Activate").count(), 1);
+    // Every call was decided and recorded in the server's audit log: the denials name their rules.
+    let audit: Vec<serde_json::Value> = f
+        .audit()
+        .into_iter()
+        .filter(|l| l["kind"] == "docker-authz")
+        .collect();
     let denials: Vec<(String, Vec<String>)> = audit
         .iter()
-        .filter_map(|a| a.decision.as_ref())
-        .filter(|d| !d.allow)
-        .map(|d| (d.action.clone(), d.rules.clone()))
+        .filter(|l| l["verdict"] == "deny")
+        .map(|l| {
+            let uri = l["object"].as_str().unwrap();
+            let what = uri
+                .split('?')
+                .next()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            let rules = l["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_string())
+                .collect();
+            (what, rules)
+        })
         .collect();
-    let expect = |a: &str, r: &str| (a.to_string(), vec![r.to_string()]);
+    let expect = |a: &str, r: &str| {
+        (
+            a.to_string(),
+            r.split(' ').map(str::to_string).collect::<Vec<_>>(),
+        )
+    };
     let mut expected = vec![
-        expect("container-create", "docker-privileged"),
-        expect("container-create", "docker-sensitive-mount"),
-        expect("container-create", "docker-host-pid"),
-        expect("container-create", "docker-sensitive-mount"),
+        expect("create", "docker-privileged"),
+        expect("create", "docker-sensitive-mount"),
+        expect("create", "docker-host-pid"),
+        expect("create", "docker-sensitive-mount"),
     ];
     for rule in [
         "docker-capability",
@@ -471,35 +332,29 @@ fn dockerd_consults_rensa() {
         "docker-sensitive-mount",
         "docker-sensitive-mount",
     ] {
-        expected.push((
-            "container-create".to_string(),
-            rule.split(' ').map(str::to_string).collect(),
-        ));
+        expected.push(expect("create", rule));
     }
     expected.extend([
-        expect("volume-create", "docker-sensitive-mount"),
-        expect("container-create", "docker-privileged"),
-        expect("container-create", "docker-bad-request"),
-        (
-            "container-start".to_string(),
-            vec![
-                "docker-privileged".to_string(),
-                "docker-sensitive-mount".to_string(),
-            ],
-        ),
-        expect("exec-create", "docker-exec"),
-        expect("exec-create", "docker-exec"),
-        expect("image-create", "docker-image-not-allowed"),
-        expect("container-create", "docker-image-not-allowed"),
+        expect("create", "docker-sensitive-mount"),
+        expect("create", "docker-privileged"),
+        expect("create", "docker-bad-request"),
+        expect("start", "docker-privileged docker-sensitive-mount"),
+        expect("exec", "docker-exec"),
+        expect("exec", "docker-exec"),
+        expect("create", "docker-image-not-allowed"),
+        expect("create", "docker-image-not-allowed"),
     ]);
     assert_eq!(denials, expected);
-    assert!(audit.iter().any(|a| a.path == "/AuthZPlugin.AuthZRes"));
-    assert!(
-        audit.iter().filter_map(|a| a.decision.as_ref()).any(|d| d.allow
-            && d.action == "container-create"
-            && d.uri.starts_with("/v1.41/containers/create"))
-    );
+    assert!(audit.iter().any(|l| l["endpoint"] == "AuthZPlugin.AuthZRes"));
+    assert!(audit.iter().any(|l| {
+        l["verdict"] == "allow"
+            && l["operation"] == "POST"
+            && l["object"]
+                .as_str()
+                .unwrap()
+                .starts_with("/v1.41/containers/create")
+    }));
     drop(daemon);
-    drop(plugin);
-    assert!(!plugins.join(format!("{name}.sock")).exists());
+    drop(f);
+    assert!(!socket.exists());
 }
